@@ -1,0 +1,15 @@
+/* Every verb's command definition; each lives in its own cmd-*.c file. */
+#ifndef CTOOL_COMMANDS_H
+#define CTOOL_COMMANDS_H
+
+#include "cli.h"
+
+extern const struct cli_command cmd_version;
+extern const struct cli_command cmd_help;
+
+/* The top-level table, NULL-ended (main.c). */
+extern const struct cli_command *const ctool_commands[];
+/* The global options (before the verb). */
+extern const struct cli_option ctool_global_options[];
+
+#endif
