@@ -63,22 +63,28 @@ char *
 etc_resolv_render(const char *host_text, const char *fallback_dns, char *const *dns,
                   char *const *search, char *const *options)
 {
-  struct buf b = { 0 };
-  bool have_ns = false;
-  buf_add(&b, "");
+  /* Three parts, written in the usual order: search, nameserver, options.
+   * What the user gave replaces the host's part of the same kind. */
+  struct buf search_part = { 0 }, ns_part = { 0 }, opt_part = { 0 };
+  buf_add(&search_part, "");
+  buf_add(&ns_part, "");
+  buf_add(&opt_part, "");
   if (search && search[0])
     {
-      buf_add(&b, "search");
+      buf_add(&search_part, "search");
       for (size_t i = 0; search[i]; i++)
         if (strcmp(search[i], ".") != 0)
-          buf_addf(&b, " %s", search[i]);
-      buf_add(&b, "\n");
+          buf_addf(&search_part, " %s", search[i]);
+      buf_add(&search_part, "\n");
     }
-  if (dns && dns[0])
+  for (size_t i = 0; dns && dns[i]; i++)
+    buf_addf(&ns_part, "nameserver %s\n", dns[i]);
+  if (options && options[0])
     {
-      for (size_t i = 0; dns[i]; i++)
-        buf_addf(&b, "nameserver %s\n", dns[i]);
-      have_ns = true;
+      buf_add(&opt_part, "options");
+      for (size_t i = 0; options[i]; i++)
+        buf_addf(&opt_part, " %s", options[i]);
+      buf_add(&opt_part, "\n");
     }
   cleanup_free char *copy = xstrdup(host_text ? host_text : "");
   char *save = NULL;
@@ -87,27 +93,20 @@ etc_resolv_render(const char *host_text, const char *fallback_dns, char *const *
       char key[32], val[256];
       if (sscanf(line, " %31s %255s", key, val) != 2)
         continue;
-      if (strcmp(key, "nameserver") == 0 && !(dns && dns[0]))
-        {
-          if (is_loopback_ns(val))
-            continue;
-          buf_addf(&b, "nameserver %s\n", val);
-          have_ns = true;
-        }
+      /* Loopback resolvers (127.0.0.53) are unreachable from a container. */
+      if (strcmp(key, "nameserver") == 0 && !(dns && dns[0]) && !is_loopback_ns(val))
+        buf_addf(&ns_part, "nameserver %s\n", val);
       else if ((strcmp(key, "search") == 0 || strcmp(key, "domain") == 0) && !(search && search[0]))
-        buf_addf(&b, "%s\n", line);
+        buf_addf(&search_part, "%s\n", line);
       else if (strcmp(key, "options") == 0 && !(options && options[0]))
-        buf_addf(&b, "%s\n", line);
+        buf_addf(&opt_part, "%s\n", line);
     }
   /* No usable resolver left (none, or only loopback ones): the helper's. */
-  if (!have_ns && fallback_dns)
-    buf_addf(&b, "nameserver %s\n", fallback_dns);
-  if (options && options[0])
-    {
-      buf_add(&b, "options");
-      for (size_t i = 0; options[i]; i++)
-        buf_addf(&b, " %s", options[i]);
-      buf_add(&b, "\n");
-    }
-  return b.data;
+  if (ns_part.len == 0 && fallback_dns)
+    buf_addf(&ns_part, "nameserver %s\n", fallback_dns);
+  buf_add(&search_part, ns_part.data);
+  buf_add(&search_part, opt_part.data);
+  free(ns_part.data);
+  free(opt_part.data);
+  return search_part.data;
 }

@@ -1,0 +1,30 @@
+/* The operations every network backend provides (network.c dispatches). */
+#ifndef CTOOL_NET_BACKEND_H
+#define CTOOL_NET_BACKEND_H
+
+#include "network.h"
+
+struct net_backend {
+  const char *name;
+  /* The resolver and host addresses the container sees, known before start. */
+  const char *(*dns)(const struct net_options *o);
+  const char *(*host_gateway)(const struct net_options *o);
+  /* Start the helper for PID's network namespace and publish o->ports. */
+  int (*start)(const struct net_options *o, pid_t pid, const char *rundir, struct net_handle *h,
+               ctool_error_t *err);
+};
+
+extern const struct net_backend net_backend_slirp4netns;
+extern const struct net_backend net_backend_pasta;
+
+/* Shared by the backends: fork+exec ARGV with KEEP_FDS (not close-on-exec)
+ * in a new session, stdin from /dev/null, stdout and stderr to LOG_PATH.
+ * Returns the pid or -1. */
+pid_t net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const char *log_path,
+                       ctool_error_t *err);
+/* The last line of a helper's log, for error messages ("" when none). */
+char *net_helper_log_tail(const char *log_path);
+/* Kill and reap a helper we started. */
+void net_kill_helper(pid_t pid);
+
+#endif
