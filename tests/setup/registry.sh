@@ -75,6 +75,10 @@ make_secrets() {
   if [ ! -f "$shared/htpasswd" ]; then
     htpasswd -Bbn "$CTOOL_TEST_REGISTRY_USER" "$CTOOL_TEST_REGISTRY_PASSWORD" > "$shared/htpasswd"
   fi
+  # The CA as a certs.d entry, the layout skopeo's --cert-dir and
+  # containers-certs.d(5) readers expect.
+  install -d -m 0755 "$shared/certs.d/127.0.0.1:$CTOOL_TEST_REGISTRY_TLS_PORT"
+  install -m 0644 "$shared/ca.crt" "$shared/certs.d/127.0.0.1:$CTOOL_TEST_REGISTRY_TLS_PORT/ca.crt"
   chmod 0644 "$shared/ca.crt" "$shared/token.crt"
   chmod 0600 "$shared"/*.key
 }
