@@ -104,8 +104,16 @@ extern const char *const sandbox_default_readonly_paths[];
 /* Podman's default capability set, "CAP_CHOWN", ... (NULL-ended). */
 extern const char *const sandbox_default_caps[];
 /* Podman's default seccomp profile as an OCI linux.seccomp object for this
- * machine's architecture (a new reference). */
-json_object *sandbox_default_seccomp(void);
+ * machine's architecture, its conditional rules resolved against BOUNDING
+ * (the container's bounding capabilities, NULL-ended, as Podman does).
+ * A new reference. */
+json_object *sandbox_default_seccomp(char *const *bounding);
+/* Turn a profile in Podman's seccomp.json format (archMap, includes and
+ * excludes by arch and capability) into an OCI linux.seccomp object, as
+ * Podman does for --security-opt seccomp=FILE. A profile already in OCI
+ * form (architectures, no archMap) passes through. */
+int sandbox_seccomp_from_profile(json_object *profile, char *const *bounding, json_object **out,
+                                 ctool_error_t *err);
 
 /* The annotation that asks for the minimal init as PID 1 (--init). */
 #define SANDBOX_INIT_ANNOTATION "io.ctool.init"
