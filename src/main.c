@@ -21,6 +21,8 @@ const struct cli_option ctool_global_options[] = {
 const struct cli_command *const ctool_commands[] = {
   &cmd_version,
   &cmd_help,
+  &cmd_complete,
+  &cmd_commands,
   NULL,
 };
 

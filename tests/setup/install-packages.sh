@@ -16,7 +16,7 @@ runtime=(
 )
 tests=(
   docker-registry skopeo umoci bats bats-assert bats-support bats-file
-  busybox-static jq curl openssl apache2-utils bash-completion zsh fish
+  busybox-static jq curl openssl apache2-utils bash-completion zsh fish man-db
   util-linux python3 file tar gzip zstd
 )
 bench=(
