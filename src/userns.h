@@ -26,6 +26,55 @@ struct idmap {
   char source[64];      /* "/etc/subuid", "libsubid" */
 };
 
+/* One line of /etc/subuid or /etc/subgid: OWNER is a user name or a
+ * numeric UID. */
+struct subid_entry {
+  char *owner;
+  uint32_t start;
+  uint32_t count;
+};
+
+#define SUBID_MAX 16
+
+/* The ranges one user owns, in file order, and where they came from. */
+struct subid_ranges {
+  struct {
+    uint32_t start;
+    uint32_t count;
+  } r[SUBID_MAX];
+  size_t n;
+  char source[64];      /* "/etc/subuid", "libsubid"; "" when none found */
+};
+
+enum subid_kind { SUBID_UID, SUBID_GID };
+
+/* /etc/subuid or /etc/subgid; $CTOOL_SUBUID_FILE / $CTOOL_SUBGID_FILE
+ * override them (tests; libsubid is then not asked). */
+const char *subid_file_path(enum subid_kind kind);
+/* Every well-formed entry of PATH (a missing file has none); comments,
+ * blank and malformed lines are skipped, the latter with a debug log. */
+int subid_file_read_all(const char *path, struct subid_entry **entries, size_t *n, ctool_error_t *err);
+void subid_entries_free(struct subid_entry *entries, size_t n);
+/* The ranges of the user NAME (may be NULL) or UID in PATH. */
+int subid_ranges_from_file(const char *path, const char *name, uid_t uid, struct subid_ranges *out,
+                           ctool_error_t *err);
+/* The current user's ranges: libsubid when built with it, else (or when
+ * it knows none) the file. Read fresh every call. */
+int subid_ranges_for_user(enum subid_kind kind, struct subid_ranges *out, ctool_error_t *err);
+/* The exact command an admin runs to give USER 65536 subordinate UIDs and
+ * GIDs that overlap nobody's: "sudo usermod --add-subuids 100000-165535
+ * --add-subgids 100000-165535 alice". Malloc'd. */
+char *subid_fix_command(const char *user);
+/* The current user's login name (passwd), or its UID as text. Malloc'd. */
+char *current_user_name(void);
+
+/* Build the map from ranges (pure; idmap_for_user's core). No ranges on
+ * either side: a single-ID map (out->single). */
+void idmap_build(const struct subid_ranges *uids, const struct subid_ranges *gids, uid_t uid, gid_t gid,
+                 bool keep_id, struct idmap *out);
+/* The container ID HOST_ID appears as in MAP's UID (or GID) side, or -1. */
+int64_t idmap_to_container(const struct idmap *map, bool gid, uint32_t host_id);
+
 /* Container 0 -> the user, 1..N -> the subordinate ranges from /etc/subuid
  * and /etc/subgid (by name and by UID; libsubid when built with it). Read
  * fresh every call, never cached. No ranges: a single-ID map and a
