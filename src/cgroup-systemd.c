@@ -1,0 +1,133 @@
+/* The systemd manager: a transient scope per container, made by the user's
+ * own systemd instance over D-Bus (StartTransientUnit), with Delegate=yes
+ * so that the scope's cgroup is ours to configure. */
+#include "cgroup-internal.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-bus.h>
+
+static bool
+systemd_available(void)
+{
+  /* The user's bus, and the unified hierarchy systemd delegates on. */
+  const char *rt = getenv("XDG_RUNTIME_DIR");
+  const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (cgroup2_mount() == NULL || strcmp(cgroup2_mount(), "/sys/fs/cgroup") != 0)
+    return false;
+  if (addr && *addr)
+    return true;
+  if (rt == NULL)
+    return false;
+  cleanup_free char *bus = xasprintf("%s/bus", rt);
+  return access(bus, F_OK) == 0;
+}
+
+static void
+cleanup_busp(sd_bus **b)
+{
+  if (*b)
+    sd_bus_flush_close_unref(*b);
+}
+
+static int
+append_properties(sd_bus_message *m, const char *id, pid_t pid)
+{
+  int r;
+  cleanup_free char *desc = xasprintf("ctool container %s", id);
+  if ((r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "Description", "s", desc)) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1)) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "Slice", "s", "user.slice")) < 0
+      /* Report OOM kills ourselves instead of systemd stopping the scope. */
+      || (r = sd_bus_message_append(m, "(sv)", "OOMPolicy", "s", "continue")) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
+    return r;
+  return sd_bus_message_close_container(m);
+}
+
+/* Wait until PID shows up in the scope (the job runs asynchronously). */
+static char *
+wait_for_scope(pid_t pid, const char *unit)
+{
+  for (int i = 0; i < 500; i++)
+    {
+      cleanup_free char *cg = cgroup_of_pid(pid);
+      if (cg && strstr(cg, unit))
+        return xasprintf("%s%s", cgroup2_mount(), cg);
+      struct timespec ts = { 0, 2 * 1000 * 1000 };
+      nanosleep(&ts, NULL);
+    }
+  return NULL;
+}
+
+static int
+systemd_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
+{
+  *path = NULL;
+  __attribute__((cleanup(cleanup_busp))) sd_bus *bus = NULL;
+  int r = sd_bus_default_user(&bus);
+  if (r < 0)
+    return ctool_error_set(err, -r, "connect to the user's systemd over D-Bus (use --cgroup-manager cgroupfs, or 'loginctl enable-linger' for a user instance)");
+  cleanup_free char *unit = xasprintf("ctool-%s.scope", id);
+  sd_bus_message *m = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_message *reply = NULL;
+  r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                     "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+  if (r >= 0)
+    r = sd_bus_message_append(m, "ss", unit, "fail");
+  if (r >= 0)
+    r = append_properties(m, id, pid);
+  if (r >= 0)
+    r = sd_bus_message_append(m, "a(sa(sv))", 0);
+  if (r < 0)
+    {
+      sd_bus_message_unref(m);
+      return ctool_error_set(err, -r, "build the StartTransientUnit request");
+    }
+  r = sd_bus_call(bus, m, 0, &e, &reply);
+  sd_bus_message_unref(m);
+  sd_bus_message_unref(reply);
+  if (r < 0)
+    {
+      ctool_error_set(err, 0, "systemd could not create %s: %s", unit, e.message ? e.message : strerror(-r));
+      sd_bus_error_free(&e);
+      return -1;
+    }
+  sd_bus_error_free(&e);
+  *path = wait_for_scope(pid, unit);
+  if (*path == NULL)
+    return ctool_error_set(err, 0, "systemd created %s but the container did not appear in it", unit);
+  return 0;
+}
+
+#else
+
+static bool
+systemd_available(void)
+{
+  return false;
+}
+
+static int
+systemd_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
+{
+  *path = NULL;
+  return ctool_error_set(err, 0, "ctool was built without libsystemd: use --cgroup-manager cgroupfs");
+}
+
+#endif
+
+const struct cgroup_manager cgroup_manager_systemd = {
+  .name = "systemd",
+  .available = systemd_available,
+  .create = systemd_create,
+};
