@@ -63,7 +63,7 @@ set_value(const struct cli_option *o, struct cli_value *v, const char *value)
 static int
 usage_error(ctool_error_t *err, const char *path, const char *problem, const char *what)
 {
-  return ctool_error_set(err, 0, "%s %s (see 'ctool %s --help')", problem, what, path);
+  return ctool_error_set(err, 0, "%s %s (see 'ctool %s%s--help')", problem, what, path, *path ? " " : "");
 }
 
 static const struct cli_option *

@@ -1,0 +1,195 @@
+# Common setup for every bats file:   load helpers
+#
+# Every test runs with its own empty store: `ctool ARGS` runs $CTOOL with
+# --root and --runroot pointing at directories of this test, removed in
+# teardown. A file that needs its own setup/teardown defines them and calls
+# basic_setup / basic_teardown from them.
+#
+# What a test gets (all exported):
+#   CTOOL                       the binary under test (from the environment)
+#   CTOOL_TEST_ROOT, CTOOL_TEST_RUNROOT   this test's store and runtime dirs
+#   CTOOL_TEST_REGISTRY         127.0.0.1:5000, plain HTTP, anonymous
+#   CTOOL_TEST_REGISTRY_AUTH    127.0.0.1:5001, HTTP, Basic auth
+#   CTOOL_TEST_REGISTRY_TOKEN   127.0.0.1:5002, HTTP, Bearer tokens (realm on :5003);
+#                               anonymous pulls only for public/*
+#   CTOOL_TEST_REGISTRY_TLS     127.0.0.1:5443, HTTPS, certificate from the test CA
+#   CTOOL_TEST_REGISTRY_USER / CTOOL_TEST_REGISTRY_PASSWORD  for _AUTH and _TOKEN
+#   CTOOL_TEST_CA               the test CA certificate (PEM)
+#   CTOOL_CERTS_D               a certs.d tree (HOST:PORT/ca.crt) that trusts _TLS;
+#                               ctool reads it instead of the usual places
+#   CTOOL_REGISTRIES_CONF       this test's registries.conf: search registry
+#                               127.0.0.1:5000, the HTTP registries insecure
+#   REGISTRY_AUTH_FILE          this test's auth.json (absent at start)
+#   XDG_CONFIG_HOME             an empty directory of this test
+#   CTOOL_TEST_ARCHIVES         busybox-oci.tar (oci-archive) and busybox-docker.tar
+#   IMAGE                       $CTOOL_TEST_REGISTRY/ctool-test/busybox:latest
+#   IMAGE_DOCKER, IMAGE_LAYERS, IMAGE_OWNERS, IMAGE_MULTIARCH, IMAGE_ZSTD,
+#   IMAGE_UNCOMPRESSED, IMAGE_BIG  the other fixtures (tests/fixtures/build-images.sh)
+#
+# Checks after every test (the test fails when one finds something):
+#   - no process of the test user that the test started is still running
+#     (after `ctool rm --all --force` when that verb exists);
+#   - no AddressSanitizer/UBSan report was written by any ctool process.
+
+bats_require_minimum_version 1.5.0
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load /usr/lib/bats/bats-file/load
+
+CTOOL_TEST_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+. "$CTOOL_TEST_TOP/tests/setup/registry.conf"
+
+export CTOOL_TEST_REGISTRY=127.0.0.1:$CTOOL_TEST_REGISTRY_PORT
+export CTOOL_TEST_REGISTRY_AUTH=127.0.0.1:$CTOOL_TEST_REGISTRY_AUTH_PORT
+export CTOOL_TEST_REGISTRY_TOKEN=127.0.0.1:$CTOOL_TEST_REGISTRY_TOKEN_PORT
+export CTOOL_TEST_TOKEN_SERVER=127.0.0.1:$CTOOL_TEST_TOKEN_SERVER_PORT
+export CTOOL_TEST_REGISTRY_TLS=127.0.0.1:$CTOOL_TEST_REGISTRY_TLS_PORT
+export CTOOL_TEST_REGISTRY_USER CTOOL_TEST_REGISTRY_PASSWORD
+export CTOOL_TEST_CA=$CTOOL_TEST_REGISTRY_DIR/shared/ca.crt
+export CTOOL_CERTS_D=$CTOOL_TEST_REGISTRY_DIR/shared/certs.d
+export CTOOL_TEST_ARCHIVES=$CTOOL_TEST_REGISTRY_DIR/shared/archives
+
+export IMAGE=$CTOOL_TEST_REGISTRY/ctool-test/busybox:latest
+export IMAGE_DOCKER=$CTOOL_TEST_REGISTRY/ctool-test/busybox-docker:latest
+export IMAGE_LAYERS=$CTOOL_TEST_REGISTRY/ctool-test/layers:latest
+export IMAGE_OWNERS=$CTOOL_TEST_REGISTRY/ctool-test/owners:latest
+export IMAGE_MULTIARCH=$CTOOL_TEST_REGISTRY/ctool-test/multiarch:latest
+export IMAGE_ZSTD=$CTOOL_TEST_REGISTRY/ctool-test/zstd:latest
+export IMAGE_UNCOMPRESSED=$CTOOL_TEST_REGISTRY/ctool-test/uncompressed:latest
+export IMAGE_BIG=$CTOOL_TEST_REGISTRY/ctool-test/big:latest
+
+# ctool with this test's store. Use with bats' run:  run -0 ctool images
+ctool() {
+  "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" "$@"
+}
+
+# Skip the test unless COMMAND succeeds:  skip_unless "needs /dev/fuse" test -w /dev/fuse
+skip_unless() {
+  local reason=$1; shift
+  "$@" >/dev/null 2>&1 || skip "$reason"
+}
+
+# Skip the test unless this ctool has VERB (for tests written ahead of a verb).
+skip_unless_verb() {
+  "$CTOOL" "$@" --help >/dev/null 2>&1 || skip "ctool has no '$*' yet"
+}
+
+# Retry COMMAND until it succeeds or SECONDS pass: wait_until 5 test -e FILE
+wait_until() {
+  local limit=$1 start=$SECONDS; shift
+  until "$@"; do
+    (( SECONDS - start < limit )) || return 1
+    sleep 0.1
+  done
+}
+
+# Remove DIR even when it holds files owned by subordinate IDs (extracted
+# layers, container upper dirs), from a user namespace mapping them.
+remove_tree() {
+  local dir=$1 start count
+  [ -e "$dir" ] || return 0
+  rm -rf "$dir" 2>/dev/null && return 0
+  start=$(awk -F: -v u="$(id -un)" '$1 == u { print $2; exit }' /etc/subuid)
+  count=$(awk -F: -v u="$(id -un)" '$1 == u { print $3; exit }' /etc/subuid)
+  if [ -n "$start" ]; then
+    local gstart gcount
+    gstart=$(awk -F: -v u="$(id -un)" '$1 == u { print $2; exit }' /etc/subgid)
+    gcount=$(awk -F: -v u="$(id -un)" '$1 == u { print $3; exit }' /etc/subgid)
+    unshare --map-root-user --map-users="$start,1,$count" --map-groups="$gstart,1,$gcount" \
+      rm -rf "$dir" 2>/dev/null
+  fi
+  [ ! -e "$dir" ] || { echo "# helpers: could not remove $dir" >&2; return 1; }
+}
+
+# The user's processes, one "PID ARGS" per line, minus the shell SELF and
+# its descendants (the listing itself, and whatever the test still waits for).
+_user_processes() {
+  ps -u "$(id -u)" -o pid=,ppid=,stat=,args= | awk -v self="$1" '
+    $3 ~ /^Z/ { next }  # zombies run nothing; their parent reaps them
+    { pid[NR] = $1; ppid[$1] = $2; line[NR] = $0 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        p = pid[i]; mine = 0
+        for (n = 0; p != "" && p != 0 && n < 100; n++) { if (p == self) { mine = 1; break } p = ppid[p] }
+        if (!mine && pid[i] != "") { sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ +/, "", line[i]); print pid[i], line[i] }
+      }
+    }'
+}
+
+basic_setup() {
+  if [ -z "${CTOOL:-}" ] || [ ! -x "$CTOOL" ]; then
+    fail "CTOOL must name the ctool binary under test (got '${CTOOL:-}'): CTOOL_TEST_ENV=\"CTOOL=/path/to/ctool\" tests/setup/as-user bats FILE"
+  fi
+  [ "$(id -u)" != 0 ] || fail "the bats tests run as the unprivileged test user, never as root: use tests/setup/as-user"
+
+  export CTOOL_TEST_ROOT=$BATS_TEST_TMPDIR/root
+  # Short: sockets live under the runroot (sun_path holds 108 bytes).
+  export CTOOL_TEST_RUNROOT=${XDG_RUNTIME_DIR:-/tmp}/ctt-$$-$BATS_SUITE_TEST_NUMBER
+  export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/config
+  export REGISTRY_AUTH_FILE=$BATS_TEST_TMPDIR/auth.json
+  export CTOOL_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.conf
+  mkdir -p "$XDG_CONFIG_HOME"
+  cat > "$CTOOL_REGISTRIES_CONF" <<EOF
+unqualified-search-registries = ["$CTOOL_TEST_REGISTRY"]
+
+[[registry]]
+location = "$CTOOL_TEST_REGISTRY"
+insecure = true
+
+[[registry]]
+location = "$CTOOL_TEST_REGISTRY_AUTH"
+insecure = true
+
+[[registry]]
+location = "$CTOOL_TEST_REGISTRY_TOKEN"
+insecure = true
+EOF
+
+  # Sanitizer reports go to files, so that reports from background
+  # processes (monitors) are seen too; teardown fails the test on any.
+  export CTOOL_TEST_SANITIZER_DIR=$BATS_TEST_TMPDIR/sanitizer
+  mkdir -p "$CTOOL_TEST_SANITIZER_DIR"
+  export ASAN_OPTIONS="${CTOOL_TEST_ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}:log_path=$CTOOL_TEST_SANITIZER_DIR/asan"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$CTOOL_TEST_SANITIZER_DIR/ubsan"
+
+  _CTOOL_TEST_PROCS_BEFORE=$(_user_processes "$BASHPID" | awk '{ print $1 }')
+}
+
+basic_teardown() {
+  local problems=()
+
+  if "$CTOOL" rm --help 2>/dev/null | grep -q -- '--all'; then
+    ctool rm --all --force >/dev/null 2>&1 || true
+  fi
+
+  # Processes the test left behind (give exiting ones a moment).
+  local left="" i me=$BASHPID
+  for i in $(seq 1 20); do
+    left=$(_user_processes "$me" | awk -v before=" $(echo $_CTOOL_TEST_PROCS_BEFORE) " \
+      'index(before, " " $1 " ") == 0')
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  if [ -n "$left" ]; then
+    problems+=("processes left running after the test:"$'\n'"$left")
+    awk '{ print $1 }' <<< "$left" | xargs -r kill -9 2>/dev/null || true
+  fi
+
+  local report
+  for report in "$CTOOL_TEST_SANITIZER_DIR"/*; do
+    [ -s "$report" ] || continue
+    problems+=("sanitizer report $(basename "$report"):"$'\n'"$(head -c 4000 "$report")")
+  done
+
+  remove_tree "$CTOOL_TEST_ROOT" || problems+=("could not remove the test store $CTOOL_TEST_ROOT")
+  remove_tree "$CTOOL_TEST_RUNROOT" || problems+=("could not remove the test runroot $CTOOL_TEST_RUNROOT")
+
+  if [ ${#problems[@]} -gt 0 ]; then
+    printf '# %s\n' "${problems[@]}" >&2
+    return 1
+  fi
+}
+
+setup() { basic_setup; }
+teardown() { basic_teardown; }
