@@ -34,8 +34,12 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends "${build[@]}" "${runtime[@]}" "${tests[@]}" "${bench[@]}"
 # The registry package enables a system service listening on all addresses;
 # the tests run their own instances on 127.0.0.1 only.
+# Stop and disable only that service (by its unit or its init script's pid
+# file): the test registries started by tests/setup/registry.sh stay up.
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/docker-registry ]; then
+  /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+  update-rc.d docker-registry disable >/dev/null 2>&1 || true
 fi
-pkill -x docker-registry 2>/dev/null || true
 echo "$want" > "$stamp"

@@ -149,7 +149,12 @@ wait_for() {
   local name=$1 i code
   for i in $(seq 1 100); do
     code=$(v2_status "$name")
-    [ "$code" != 000 ] && [ -n "$code" ] && return 0
+    # An answer counts only while our process lives (not another server on the port).
+    if [ "$code" != 000 ] && [ -n "$code" ] && is_running "$name"; then
+      sleep 0.2
+      is_running "$name" && return 0
+      break
+    fi
     is_running "$name" || break
     sleep 0.1
   done
@@ -238,9 +243,16 @@ cmd_status() {
   return $rc
 }
 
+# One start or stop at a time (several checkouts may share the state dir).
+lock() {
+  install -d -m 0755 "$state"
+  exec 9> "$state/.lock"
+  flock 9
+}
+
 case ${1:-} in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) lock; cmd_start ;;
+  stop) lock; cmd_stop ;;
   status) cmd_status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
