@@ -11,7 +11,8 @@
 static int
 run_complete(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
-  struct complete_sources src = { .data = ctx };
+  struct complete_sources src;
+  complete_sources_init(&src, ctx);
   cleanup_strv char **lines = complete_words(ctool_global_options, ctx->commands, cli_argv(args),
                                              cli_nargs(args), &src);
   for (size_t i = 0; lines[i]; i++)

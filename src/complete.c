@@ -226,6 +226,7 @@ offer_dynamic(struct out *o, const char *prefix, const char *kind, struct comple
   cleanup_strv char **names = NULL;
   if (src == NULL)
     return;
+  src->cur = o->cur + strlen(prefix);
   if (strcmp(kind, COMPLETE_IMAGES) == 0 && src->images)
     src->images(src, &names);
   else if (strcmp(kind, COMPLETE_CONTAINERS) == 0 && src->containers)

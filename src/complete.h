@@ -22,12 +22,14 @@
 
 /* Where dynamic candidates come from. complete_words() sets root and
  * runroot when the words give --root/--runroot before the verb (NULL
- * otherwise: use the defaults). Each callback appends names to *out with
+ * otherwise: use the defaults), and cur. Each callback appends names to *out with
  * strv_push; a NULL callback offers nothing. */
 struct complete_sources {
   void *data;
   const char *root;
   const char *runroot;
+  const char *cur;   /* the text being completed (after any "--opt="): offer
+                      * IDs only when the user started typing one */
   void (*images)(const struct complete_sources *src, char ***out);
   void (*containers)(const struct complete_sources *src, bool running_only, char ***out);
   void (*volumes)(const struct complete_sources *src, char ***out);
@@ -39,6 +41,10 @@ struct complete_sources {
  * with strv_free). */
 char **complete_words(const struct cli_option *global_options, const struct cli_command *const *table,
                       char *const *words, size_t n, struct complete_sources *src);
+
+/* The sources ctool uses: images of the store, containers. DATA is the
+ * struct cli_ctx of the command (default root and runroot). */
+void complete_sources_init(struct complete_sources *src, struct cli_ctx *ctx);
 
 /* Signal names offered for --signal and `kill -s`: "KILL", "TERM", ... */
 extern const char *const complete_signal_names[];

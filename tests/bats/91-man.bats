@@ -6,8 +6,7 @@
 # A visible command PATH ("ctool image ls") has the page
 # man/ctool-image-ls.1.scd; an alias uses its target's page.
 
-if [ -f "$BATS_TEST_DIRNAME/helpers.bash" ]; then load helpers; fi
-: "${CTOOL:?set CTOOL to the ctool binary under test}"
+load helpers
 
 setup_file() {
   export SRCDIR="${BATS_TEST_DIRNAME%/tests/bats}"
