@@ -55,7 +55,10 @@ struct cli_command {
   unsigned flags;
   int min_args;            /* positional count bounds; max -1 = unlimited */
   int max_args;
-  const char *args_complete;          /* completion of positionals (COMPLETE_*) */
+  const char *args_complete;          /* completion of positionals (COMPLETE_*, "commands"); one
+                                       * kind per position, comma-separated: "containers,none";
+                                       * the last repeats (after the list, CLI_STOP_AT_POSITIONAL
+                                       * commands complete files) */
   const struct cli_command *const *subcommands; /* a family: "image ls"; NULL-ended */
   const char *alias_of;    /* "image ls" for "images": shares the man page */
 };
