@@ -8,6 +8,8 @@ extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_help;
 extern const struct cli_command cmd_complete;
 extern const struct cli_command cmd_commands;
+extern const struct cli_command cmd_sandbox;
+extern const struct cli_command cmd_sandbox_exec;
 
 /* The top-level table, NULL-ended (main.c). */
 extern const struct cli_command *const ctool_commands[];

@@ -23,6 +23,8 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_help,
   &cmd_complete,
   &cmd_commands,
+  &cmd_sandbox,
+  &cmd_sandbox_exec,
   NULL,
 };
 

@@ -1,0 +1,273 @@
+/* sandbox_start: from an OCI spec to an isolated, exec'd container process.
+ *
+ *   parent                                 child (clone: new user, mount, pid, ...)
+ *   plan: parse the spec, load seccomp
+ *   clone ------------------------------>  wait for GO
+ *   newuidmap/newgidmap (userns.c)
+ *   GO --------------------------------->  join namespaces given by path,
+ *   before_start (cgroup, slirp4netns)      hostname, mounts, pivot_root,
+ *   START ------------------------------>  stdio/pty, user, caps, seccomp;
+ *                                          wait for START; exec
+ *   EOF (the child's end closes on exec) or ERROR + message
+ */
+#include "sandbox.h"
+
+#include "jsonutil.h"
+#include "rootfs.h"
+#include "sandbox-channel.h"
+#include "sandbox-process.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct {
+  const char *name;
+  int flag;
+} namespace_types[] = {
+  { "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS },  { "pid", CLONE_NEWPID },
+  { "network", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+#define MAX_JOINS 8
+
+struct start_plan {
+  unsigned long clone_flags;
+  int join_fd[MAX_JOINS];
+  int join_type[MAX_JOINS];
+  const char *join_name[MAX_JOINS];
+  size_t n_joins;
+  char *hostname;
+  char *domainname;
+  bool setgroups_allowed;
+  struct rootfs_plan rootfs;
+  struct sandbox_process proc;
+};
+
+static void
+start_plan_free(struct start_plan *p)
+{
+  for (size_t i = 0; i < p->n_joins; i++)
+    close(p->join_fd[i]);
+  free(p->hostname);
+  free(p->domainname);
+  rootfs_plan_free(&p->rootfs);
+  sandbox_process_free(&p->proc);
+}
+
+static int
+namespaces_parse(json_object *spec, bool host_network, struct start_plan *p, ctool_error_t *err)
+{
+  json_object *list = json_get_array(json_get_obj(spec, "linux"), "namespaces");
+  p->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
+  for (size_t i = 0; list && i < json_object_array_length(list); i++)
+    {
+      json_object *ns = json_object_array_get_idx(list, i);
+      const char *type = json_get_str(ns, "type");
+      const char *path = json_get_str(ns, "path");
+      size_t t;
+      for (t = 0; t < ARRAY_SIZE(namespace_types); t++)
+        if (type && strcmp(type, namespace_types[t].name) == 0)
+          break;
+      if (t == ARRAY_SIZE(namespace_types))
+        return ctool_error_set(err, 0, "config.json: unknown namespace type '%s'", type ? type : "");
+      int flag = namespace_types[t].flag;
+      if (flag == CLONE_NEWNET && host_network)
+        continue;
+      if (flag == CLONE_NEWTIME)
+        return ctool_error_set(err, 0, "config.json: time namespaces are not supported");
+      if (path == NULL || *path == '\0')
+        {
+          p->clone_flags |= (unsigned long) flag;
+          continue;
+        }
+      if (flag == CLONE_NEWUSER || flag == CLONE_NEWNS || flag == CLONE_NEWPID)
+        return ctool_error_set(err, 0, "config.json: joining an existing %s namespace (%s) is not supported", type,
+                               path);
+      if (p->n_joins == MAX_JOINS)
+        return ctool_error_set(err, 0, "config.json: too many namespaces to join");
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return ctool_error_set(err, errno, "open the %s namespace %s", type, path);
+      p->join_fd[p->n_joins] = fd;
+      p->join_type[p->n_joins] = flag;
+      p->join_name[p->n_joins++] = namespace_types[t].name;
+    }
+  return 0;
+}
+
+static int
+start_plan_build(const struct sandbox_config *c, struct start_plan *p, ctool_error_t *err)
+{
+  memset(p, 0, sizeof *p);
+  if (c->spec == NULL || c->idmap == NULL)
+    return ctool_error_set(err, EINVAL, "sandbox_start: no spec or no ID map");
+  if (namespaces_parse(c->spec, c->host_network, p, err) < 0)
+    return -1;
+  const char *hostname = json_get_str(c->spec, "hostname");
+  const char *domainname = json_get_str(c->spec, "domainname");
+  p->hostname = hostname && *hostname ? xstrdup(hostname) : NULL;
+  p->domainname = domainname && *domainname ? xstrdup(domainname) : NULL;
+  p->setgroups_allowed = !c->idmap->single;
+  if (rootfs_plan_build(c->spec, c->rootfs_dir, c->overlay, c->lower_dirs, c->upper_dir, c->work_dir, &p->rootfs,
+                        err) < 0)
+    return -1;
+  int stdio[3] = { c->stdin_fd, c->stdout_fd, c->stderr_fd };
+  json_object *seccomp = json_get_obj(json_get_obj(c->spec, "linux"), "seccomp");
+  if (sandbox_process_build(json_get_obj(c->spec, "process"), seccomp, c->seccomp_cache_dir, stdio, &p->proc, err)
+      < 0)
+    return -1;
+  const char *init = json_get_str(json_get_obj(c->spec, "annotations"), SANDBOX_INIT_ANNOTATION);
+  p->proc.init = init && strcmp(init, "true") == 0;
+  p->proc.bind_console = true;
+  return 0;
+}
+
+static int
+child_setup(const struct start_plan *p, int sock, ctool_error_t *err)
+{
+  for (size_t i = 0; i < p->n_joins; i++)
+    if (setns(p->join_fd[i], p->join_type[i]) < 0)
+      return ctool_error_set(err, errno, "join the %s namespace", p->join_name[i]);
+  if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+    return ctool_error_set(err, errno, "set the hostname to '%s'", p->hostname);
+  if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+    return ctool_error_set(err, errno, "set the domain name to '%s'", p->domainname);
+  if (rootfs_setup(&p->rootfs, err) < 0)
+    return -1;
+  return sandbox_process_run(&p->proc, sock, p->setgroups_allowed, err);
+}
+
+static _Noreturn void
+child_main(const struct start_plan *p, int sock)
+{
+  ctool_error_t err = NULL;
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  sandbox_reset_signals();
+  channel_wait(sock, CHANNEL_GO);
+  child_setup(p, sock, &err);
+  channel_fail(sock, &err);
+}
+
+static int
+clone_error(int e, ctool_error_t *err)
+{
+  if (e == EPERM || e == ENOSPC || e == EUSERS)
+    return ctool_error_set(err, e, "cannot create the container's namespaces: check that unprivileged user "
+                                   "namespaces are enabled (sysctl user.max_user_namespaces, "
+                                   "kernel.unprivileged_userns_clone)");
+  if (e == EINVAL)
+    return ctool_error_set(err, e, "cannot create the container's namespaces (is ctool multi-threaded here?)");
+  return ctool_error_set(err, e, "cannot create the container process");
+}
+
+/* Read the child's reports after START: the pty, then EOF (exec'd) or an
+ * error. */
+static int
+collect_child(int sock, int *console_fd, ctool_error_t *err)
+{
+  for (;;)
+    {
+      struct channel_msg m;
+      int fd = -1;
+      int r = channel_recv(sock, &m, &fd);
+      if (r == 0)
+        return 0;
+      if (r < 0)
+        return ctool_error_set(err, errno, "read from the container process");
+      if (m.type == CHANNEL_FD && fd >= 0)
+        {
+          if (console_fd && *console_fd < 0)
+            *console_fd = fd;
+          else
+            close(fd);
+        }
+      else if (m.type == CHANNEL_ERROR)
+        {
+          if (fd >= 0)
+            close(fd);
+          return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
+        }
+      else if (fd >= 0)
+        close(fd);
+    }
+}
+
+static void
+kill_and_reap(pid_t pid)
+{
+  kill(pid, SIGKILL);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+int
+sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, ctool_error_t *err)
+{
+  struct start_plan plan;
+  int sv[2] = { -1, -1 };
+  pid_t pid = -1;
+  int ret = -1;
+
+  *pid_out = -1;
+  if (console_fd)
+    *console_fd = -1;
+  if (start_plan_build(c, &plan, err) < 0)
+    goto out;
+  if (channel_open(sv, err) < 0)
+    goto out;
+  pid = (pid_t) syscall(SYS_clone, plan.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      clone_error(errno, err);
+      goto out;
+    }
+  if (pid == 0)
+    {
+      close(sv[0]);
+      child_main(&plan, sv[1]);
+    }
+  close(sv[1]);
+  sv[1] = -1;
+  if (userns_write_maps(pid, c->idmap, err) < 0)
+    goto fail;
+  if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
+    {
+      collect_child(sv[0], console_fd, err);
+      goto fail;
+    }
+  /* The child mounts while the hooks run. */
+  if (c->before_start && c->before_start(c->before_start_data, pid, err) < 0)
+    goto fail;
+  channel_send(sv[0], CHANNEL_START, 0, NULL, -1); /* a dead child is reported below */
+  if (collect_child(sv[0], console_fd, err) < 0)
+    goto fail;
+  *pid_out = pid;
+  ret = 0;
+  goto out;
+fail:
+  kill_and_reap(pid);
+  if (console_fd && *console_fd >= 0)
+    {
+      close(*console_fd);
+      *console_fd = -1;
+    }
+out:
+  for (int i = 0; i < 2; i++)
+    if (sv[i] >= 0)
+      close(sv[i]);
+  start_plan_free(&plan);
+  return ret;
+}
