@@ -26,6 +26,12 @@
 #   IMAGE_DOCKER, IMAGE_LAYERS, IMAGE_OWNERS, IMAGE_MULTIARCH, IMAGE_ZSTD,
 #   IMAGE_UNCOMPRESSED, IMAGE_BIG  the other fixtures (tests/fixtures/build-images.sh)
 #
+# Helpers: skip_unless, skip_unless_verb, wait_until, remove_tree, free_port,
+# start_private_registry / stop_private_registry / private_registry_blob (a
+# registry of the test's own, to stop mid-pull or to corrupt), and
+# start_registry_proxy / stop_registry_proxy (slow, corrupting, truncating or
+# failing blob downloads in front of a registry).
+#
 # Checks after every test (the test fails when one finds something):
 #   - no process of the test user that the test started is still running
 #     (after `ctool rm --all --force` when that verb exists);
@@ -102,6 +108,105 @@ remove_tree() {
   [ ! -e "$dir" ] || { echo "# helpers: could not remove $dir" >&2; return 1; }
 }
 
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A registry of this test, run as the test user, that the test may stop,
+# restart and tamper with: start_private_registry [FIXTURE...] copies the
+# named fixtures (e.g. ctool-test/busybox:latest) from $CTOOL_TEST_REGISTRY
+# the first time. Sets CTOOL_TEST_PRIVATE_REGISTRY (host:port, plain HTTP,
+# marked insecure in registries.conf) and CTOOL_TEST_PRIVATE_REGISTRY_DATA
+# (its storage; see private_registry_blob). Calling it again after
+# stop_private_registry restarts it on the same port with the same data.
+# Teardown stops it.
+start_private_registry() {
+  local dir=$BATS_TEST_TMPDIR/private-registry fixture
+  mkdir -p "$dir/data"
+  if [ -z "${CTOOL_TEST_PRIVATE_REGISTRY:-}" ]; then
+    export CTOOL_TEST_PRIVATE_REGISTRY=127.0.0.1:$(free_port)
+    export CTOOL_TEST_PRIVATE_REGISTRY_DATA=$dir/data
+    printf '\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$CTOOL_TEST_PRIVATE_REGISTRY" >> "$CTOOL_REGISTRIES_CONF"
+  fi
+  cat > "$dir/config.yml" <<END
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+  redirect:
+    disable: true
+http:
+  addr: $CTOOL_TEST_PRIVATE_REGISTRY
+  secret: private
+END
+  # (REGISTRY_* variables override the registry's configuration: drop ours.)
+  setsid env -u REGISTRY_AUTH_FILE /usr/bin/docker-registry serve "$dir/config.yml" < /dev/null >> "$dir/log" 2>&1 &
+  echo $! > "$dir/pid"
+  wait_until 10 curl -sf -o /dev/null "http://$CTOOL_TEST_PRIVATE_REGISTRY/v2/" ||
+    fail "the private registry did not start: $(tail -n 5 "$dir/log")"
+  for fixture in "$@"; do
+    skopeo copy -q --src-tls-verify=false --dest-tls-verify=false \
+      "docker://$CTOOL_TEST_REGISTRY/$fixture" "docker://$CTOOL_TEST_PRIVATE_REGISTRY/$fixture" ||
+      fail "could not copy $fixture into the private registry"
+  done
+}
+
+stop_private_registry() {
+  local pidfile=$BATS_TEST_TMPDIR/private-registry/pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill "$pid" 2>/dev/null; then
+    wait_until 5 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+# The file that holds blob DIGEST (sha256:HEX) in the private registry
+# (the registry serves it as it is: overwrite it to serve a corrupt blob).
+private_registry_blob() {
+  local hex=${1#sha256:}
+  echo "$CTOOL_TEST_PRIVATE_REGISTRY_DATA/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# A fault-injecting proxy in front of a plain HTTP registry (default
+# $CTOOL_TEST_REGISTRY): start_registry_proxy [--upstream H:P] [--rate B/S]
+# [--corrupt] [--truncate BYTES] [--fail-status CODE [--fail-count N]]
+# (see tests/setup/registry-proxy.py). Sets CTOOL_TEST_PROXY (host:port,
+# marked insecure in registries.conf) and CTOOL_TEST_PROXY_LOG (one line per
+# request: METHOD PATH STATUS). One proxy per test; teardown stops it.
+start_registry_proxy() {
+  local dir=$BATS_TEST_TMPDIR/proxy upstream=$CTOOL_TEST_REGISTRY args=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --upstream ]; then upstream=$2; shift 2; else args+=("$1"); shift; fi
+  done
+  mkdir -p "$dir"
+  export CTOOL_TEST_PROXY_LOG=$dir/requests
+  : > "$CTOOL_TEST_PROXY_LOG"
+  setsid python3 "$CTOOL_TEST_TOP/tests/setup/registry-proxy.py" --listen 0 --upstream "$upstream" \
+    --count-file "$CTOOL_TEST_PROXY_LOG" "${args[@]}" < /dev/null > "$dir/port" 2> "$dir/log" &
+  echo $! > "$dir/pid"
+  wait_until 10 test -s "$dir/port" || fail "the registry proxy did not start: $(cat "$dir/log")"
+  export CTOOL_TEST_PROXY=127.0.0.1:$(head -n1 "$dir/port")
+  printf '\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$CTOOL_TEST_PROXY" >> "$CTOOL_REGISTRIES_CONF"
+}
+
+stop_registry_proxy() {
+  local pidfile=$BATS_TEST_TMPDIR/proxy/pid
+  [ -f "$pidfile" ] || return 0
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
 # The user's processes, one "PID ARGS" per line, minus the shell SELF and
 # its descendants (the listing itself, and whatever the test still waits for).
 _user_processes() {
@@ -163,6 +268,9 @@ basic_teardown() {
     ctool rm --all --force >/dev/null 2>&1 || true
   fi
 
+  stop_registry_proxy
+  stop_private_registry
+
   # Processes the test left behind (give exiting ones a moment).
   local left="" i me=$BASHPID
   for i in $(seq 1 20); do
@@ -171,9 +279,10 @@ basic_teardown() {
     [ -z "$left" ] && break
     sleep 0.1
   done
+  # (Reported, not killed: on a shared development machine they may belong
+  # to someone else's session of the same user.)
   if [ -n "$left" ]; then
     problems+=("processes left running after the test:"$'\n'"$left")
-    awk '{ print $1 }' <<< "$left" | xargs -r kill -9 2>/dev/null || true
   fi
 
   local report

@@ -189,7 +189,9 @@ start_one() {
     return
   fi
   write_config "$name"
-  spawn "$dir" /usr/bin/docker-registry serve "$dir/config.yml"
+  # REGISTRY_* variables (REGISTRY_AUTH_FILE of a Podman user) would
+  # override the configuration.
+  spawn "$dir" env -u REGISTRY_AUTH_FILE /usr/bin/docker-registry serve "$dir/config.yml"
   wait_for "$name"
 }
 
