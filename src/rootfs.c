@@ -374,7 +374,7 @@ bind_onto(int rootfd, const char *source, const char *dest, unsigned long flags,
     return ctool_error_set(err, errno, "bind mount %s on %s", source, dest);
   cleanup_close int target = rootfs_open_target(rootfd, dest, S_ISDIR(st.st_mode), err);
   if (target < 0)
-    return ctool_error_prefix(err, "bind mount %s: ", source);
+    return ctool_error_prefix(err, "bind mount %s", source);
   if (mount(source, fd_path(target).s, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
     return ctool_error_set(err, errno, "bind mount %s on %s", source, dest);
   unsigned long extra = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
@@ -491,7 +491,7 @@ populate_dev(int rootfd, const struct rootfs_plan *p, ctool_error_t *err)
     }
   for (size_t i = 0; p->devices && p->devices[i]; i++)
     if (bind_onto(rootfd, p->devices[i], p->devices[i], 0, false, err) < 0)
-      return ctool_error_prefix(err, "device: ");
+      return ctool_error_prefix(err, "device");
   if (p->console)
     {
       cleanup_close int fd = rootfs_open_target(rootfd, "/dev/console", false, err);

@@ -23,6 +23,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* A member of any type (json_get_obj only returns objects). */
+static json_object *
+member(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static char **
@@ -51,7 +59,7 @@ user_parse(json_object *user, struct sandbox_process *p, ctool_error_t *err)
   p->gids = xzalloc((p->n_gids ? p->n_gids : 1) * sizeof(gid_t));
   for (size_t i = 0; i < p->n_gids; i++)
     p->gids[i] = (gid_t) json_object_get_int64(json_object_array_get_idx(gids, i));
-  json_object *umask_ = json_get_obj(user, "umask");
+  json_object *umask_ = member(user, "umask");
   if (umask_)
     {
       p->has_umask = true;
@@ -83,7 +91,7 @@ sandbox_process_build(json_object *process, json_object *seccomp, const char *se
   json_object *size = json_get_obj(process, "consoleSize");
   out->rows = (unsigned short) json_get_int(size, "height", 0);
   out->cols = (unsigned short) json_get_int(size, "width", 0);
-  json_object *oom = json_get_obj(process, "oomScoreAdj");
+  json_object *oom = member(process, "oomScoreAdj");
   if (oom)
     {
       out->has_oom_score_adj = true;
@@ -216,7 +224,7 @@ enter_cwd(const struct sandbox_process *p, ctool_error_t *err)
     return ctool_error_set(err, errno, "chdir to the working directory %s", p->cwd);
   /* As Podman: a missing working directory is created. */
   if (mkdir_p(p->cwd, 0755, err) < 0)
-    return ctool_error_prefix(err, "create the working directory: ");
+    return ctool_error_prefix(err, "create the working directory");
   if (chdir(p->cwd) < 0)
     return ctool_error_set(err, errno, "chdir to the working directory %s", p->cwd);
   return 0;
@@ -368,6 +376,8 @@ sandbox_process_run(const struct sandbox_process *p, int sock, bool setgroups_al
   if (p->no_new_privs && security_no_new_privs(err) < 0)
     return -1;
   channel_wait(sock, CHANNEL_START);
+  /* From here on the container lives on its own, even if ctool dies. */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   cleanup_free char *path = NULL;
   if (find_executable(p->args[0], p->env, &path, err) < 0)
     return -1;

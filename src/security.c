@@ -20,6 +20,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* A member of any type (json_get_obj only returns objects). */
+static json_object *
+member(json_object *o, const char *key)
+{
+  json_object *v;
+  return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
 /* ---- capabilities ---- */
 
 int
@@ -187,7 +195,7 @@ security_rlimits_parse(json_object *rlimits, struct security_rlimit **out, size_
           free(r);
           return ctool_error_set(err, 0, "unknown rlimit '%s' in process.rlimits", type ? type : "");
         }
-      json_object *hard = json_get_obj(o, "hard"), *soft = json_get_obj(o, "soft");
+      json_object *hard = member(o, "hard"), *soft = member(o, "soft");
       r[i].resource = res;
       r[i].limit.rlim_max = hard ? (rlim_t) json_object_get_uint64(hard) : RLIM_INFINITY;
       r[i].limit.rlim_cur = soft ? (rlim_t) json_object_get_uint64(soft) : r[i].limit.rlim_max;
@@ -216,6 +224,8 @@ security_no_new_privs(ctool_error_t *err)
 }
 
 /* ---- seccomp ---- */
+
+#define SECCOMP_COMPILER 2
 
 static int
 seccomp_action_parse(const char *name, json_object *errno_ret, uint32_t *out, ctool_error_t *err)
@@ -319,7 +329,7 @@ static int
 seccomp_add_rule(scmp_filter_ctx ctx, uint32_t default_action, json_object *rule, ctool_error_t *err)
 {
   uint32_t action;
-  if (seccomp_action_parse(json_get_str(rule, "action"), json_get_obj(rule, "errnoRet"), &action, err) < 0)
+  if (seccomp_action_parse(json_get_str(rule, "action"), member(rule, "errnoRet"), &action, err) < 0)
     return -1;
   if (action == default_action)
     return 0;
@@ -334,7 +344,7 @@ seccomp_add_rule(scmp_filter_ctx ctx, uint32_t default_action, json_object *rule
       enum scmp_compare op;
       if (seccomp_op_parse(json_get_str(a, "op"), &op) < 0)
         return ctool_error_set(err, 0, "seccomp: unknown operator '%s'", json_get_str(a, "op") ?: "");
-      json_object *v1 = json_get_obj(a, "value"), *v2 = json_get_obj(a, "valueTwo");
+      json_object *v1 = member(a, "value"), *v2 = member(a, "valueTwo");
       cmp[i] = (struct scmp_arg_cmp){
         .arg = (unsigned) json_get_int(a, "index", 0),
         .op = op,
@@ -365,9 +375,9 @@ static int
 seccomp_compile(json_object *seccomp, void **bpf, size_t *len, ctool_error_t *err)
 {
   uint32_t default_action;
-  json_object *def_errno = json_get_obj(seccomp, "defaultErrnoRet");
+  json_object *def_errno = member(seccomp, "defaultErrnoRet");
   if (seccomp_action_parse(json_get_str(seccomp, "defaultAction"), def_errno, &default_action, err) < 0)
-    return ctool_error_prefix(err, "linux.seccomp.defaultAction: ");
+    return ctool_error_prefix(err, "linux.seccomp.defaultAction");
   scmp_filter_ctx ctx = seccomp_init(default_action);
   if (ctx == NULL)
     return ctool_error_set(err, 0, "seccomp: cannot initialize libseccomp");
@@ -423,8 +433,9 @@ security_seccomp_cache_name(json_object *seccomp)
   const struct scmp_version *v = seccomp_version();
   const char *text = json_object_to_json_string_ext(seccomp, JSON_C_TO_STRING_PLAIN);
   char header[128];
-  int hl = snprintf(header, sizeof header, "ctool-seccomp-1 %s libseccomp-%u.%u.%u\n", CTOOL_GOARCH, v->major,
-                    v->minor, v->micro);
+  /* Bump SECCOMP_COMPILER when the translation of profiles changes. */
+  int hl = snprintf(header, sizeof header, "ctool-%s seccomp-%d %s libseccomp-%u.%u.%u\n", PACKAGE_VERSION,
+                    SECCOMP_COMPILER, CTOOL_GOARCH, v->major, v->minor, v->micro);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned md_len = 0;
   EVP_MD_CTX *h = EVP_MD_CTX_new();
