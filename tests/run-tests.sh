@@ -18,6 +18,8 @@
 #                         (default: all)
 #   CTOOL_TEST_DISTCHECK  0 to skip make distcheck
 #   CTOOL_TEST_KEEP_REGISTRY  1 to leave the registries running afterwards
+#   CTOOL_TEST_CHECK_LEFTOVERS, CTOOL_TEST_ASAN_OPTIONS  passed to the bats
+#                         tests (see tests/bats/helpers.bash)
 #   JOBS                  make -j (default: the number of CPUs)
 set -uo pipefail
 
@@ -85,10 +87,29 @@ do_configure() {
 do_make() { make -C "$build" -j"$jobs"; }
 # Unit tests: each cmocka case counts (TAP output in the automake logs); a
 # program that fails without a failing case (a crash, a sanitizer report)
-# counts as one more failure.
+# counts as one more failure, and so does one that does not build: the
+# others are still built and run.
+unit_tests() {
+  printf 'ctool-print-tests:\n\t@echo $(TESTS)\n' > "$logs/print-tests.mk"
+  make -s -C "$build" -f Makefile -f "$logs/print-tests.mk" ctool-print-tests
+}
 do_check() {
-  CMOCKA_MESSAGE_OUTPUT=TAP make -C "$build" -j"$jobs" check
-  local rc=$? trs log p f s before=$failed
+  local rc all=() built=() t trs log p f s before=$failed
+  CMOCKA_MESSAGE_OUTPUT=TAP make -k -C "$build" -j"$jobs" check
+  rc=$?
+  if [ $rc != 0 ]; then
+    read -r -a all < <(unit_tests)
+    for t in "${all[@]}"; do
+      if [ -x "$build/$t" ]; then
+        built+=("$t")
+      else
+        failed=$((failed + 1))
+        echo "run-tests: unit test program $t did not build" >&2
+      fi
+    done
+    echo "run-tests: running the ${#built[@]} unit test programs that built"
+    CMOCKA_MESSAGE_OUTPUT=TAP make -C "$build" -j"$jobs" check TESTS="${built[*]}" check_PROGRAMS="${built[*]}"
+  fi
   for trs in "$build"/tests/unit/*.trs; do
     [ -e "$trs" ] || continue
     log=${trs%.trs}.log
@@ -101,7 +122,7 @@ do_check() {
     fi
   done
   [ -f "$build/test-suite.log" ] && cp "$build/test-suite.log" "$logs/unit-test-suite.log"
-  # The cases are counted above; this step only fails for a broken harness.
+  # The failures are counted above; this step only fails when none explains rc.
   [ $rc = 0 ] || [ "$failed" -gt "$before" ]
 }
 do_distcheck() { make -C "$build" -j"$jobs" distcheck > "$logs/distcheck.log" 2>&1 || { tail -n 60 "$logs/distcheck.log"; return 1; }; }
@@ -146,7 +167,11 @@ if [ -n "${CTOOL_TEST_BATS:-}" ]; then
 else
   bats_args=("$src/tests/bats")
 fi
-(cd / && "$top/tests/setup/as-user" env CTOOL="$prefix/bin/ctool" \
+user_env=(CTOOL="$prefix/bin/ctool")
+for v in CTOOL_TEST_CHECK_LEFTOVERS CTOOL_TEST_ASAN_OPTIONS; do
+  [ -n "${!v:-}" ] && user_env+=("$v=${!v}")
+done
+(cd / && "$top/tests/setup/as-user" env "${user_env[@]}" \
    bats --formatter tap --timing "${bats_args[@]}") 2>&1 | tee "$logs/bats.tap"
 bats_rc=${PIPESTATUS[0]}
 read -r bp bf bs < <(tap_counts "$logs/bats.tap")
