@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -205,6 +206,14 @@ collect_child(int sock, int *console_fd, ctool_error_t *err)
     }
 }
 
+static double
+ms_since(const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double) (t.tv_sec - t0->tv_sec) * 1e3 + (double) (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static void
 kill_and_reap(pid_t pid)
 {
@@ -221,11 +230,14 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   pid_t pid = -1;
   int ret = -1;
 
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   *pid_out = -1;
   if (console_fd)
     *console_fd = -1;
   if (start_plan_build(c, &plan, err) < 0)
     goto out;
+  log_debug("sandbox: spec parsed, seccomp %s: %.2f ms", plan.proc.has_seccomp ? plan.proc.seccomp.from_cache ? "cached" : "compiled" : "none", ms_since(&t0));
   if (channel_open(sv, err) < 0)
     goto out;
   pid = (pid_t) syscall(SYS_clone, plan.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -243,6 +255,7 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   sv[1] = -1;
   if (userns_write_maps(pid, c->idmap, err) < 0)
     goto fail;
+  log_debug("sandbox: cloned and ID maps written: %.2f ms", ms_since(&t0));
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
     {
       collect_child(sv[0], console_fd, err);
@@ -254,6 +267,7 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   channel_send(sv[0], CHANNEL_START, 0, NULL, -1); /* a dead child is reported below */
   if (collect_child(sv[0], console_fd, err) < 0)
     goto fail;
+  log_debug("sandbox: %s exec'd as PID %d: %.2f ms", plan.proc.args[0], (int) pid, ms_since(&t0));
   *pid_out = pid;
   ret = 0;
   goto out;
