@@ -124,9 +124,11 @@ lookup_by_id(struct image_store *s, const char *input, const char *prefix, struc
 
 static int
 lookup_in(struct image_store *s, const char *input, struct store_image *imgs, size_t n, struct image_info **out,
-          ctool_error_t *err)
+          char **matched, ctool_error_t *err)
 {
   const char *digest = NULL;
+  const char *matched_name = NULL;
+  cleanup_free char *full_kept = NULL;
 
   if (str_has_prefix(input, "sha256:"))
     {
@@ -139,7 +141,11 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
           if (strcmp(imgs[i].manifest_digest, input) == 0)
             digest = imgs[i].manifest_digest;
       if (digest)
-        return found_one(s, input, digest, out, err);
+        {
+          if (matched)
+            *matched = NULL;
+          return found_one(s, input, digest, out, err);
+        }
       return ctool_error_set(err, ENOENT, "%s: image not known", input);
     }
 
@@ -154,7 +160,11 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
       /* 1. The exact full name; name@digest: that digest. */
       for (size_t i = 0; i < n && !digest; i++)
         if (strv_contains(imgs[i].names, full))
-          digest = imgs[i].manifest_digest;
+          {
+            digest = imgs[i].manifest_digest;
+            full_kept = xstrdup(full);
+            matched_name = full_kept;
+          }
       if (digest == NULL && ref.digest)
         for (size_t i = 0; i < n && !digest; i++)
           if (strcmp(imgs[i].manifest_digest, ref.digest) == 0)
@@ -166,7 +176,11 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
           cleanup_free char *local = xasprintf("localhost/%s:%s", path, ref.tag);
           for (size_t i = 0; i < n && !digest; i++)
             if (strv_contains(imgs[i].names, local))
-              digest = imgs[i].manifest_digest;
+              {
+                digest = imgs[i].manifest_digest;
+                full_kept = xstrdup(local);
+                matched_name = full_kept;
+              }
         }
     }
   /* 3. An image ID or a unique prefix of one. */
@@ -193,6 +207,7 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
               else if (digest == NULL)
                 {
                   digest = imgs[i].manifest_digest;
+                  matched_name = imgs[i].names[j];
                   strv_push(&candidates, imgs[i].names[j]);
                 }
             }
@@ -214,6 +229,8 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
   if (digest)
     {
       ctool_error_free(&parse_err);
+      if (matched)
+        *matched = matched_name ? xstrdup(matched_name) : NULL;
       return found_one(s, input, digest, out, err);
     }
   if (!parsed && !image_id_like(input))
@@ -226,15 +243,24 @@ lookup_in(struct image_store *s, const char *input, struct store_image *imgs, si
 }
 
 int
-image_store_lookup(struct image_store *s, const char *name_or_id, struct image_info **out, ctool_error_t *err)
+image_store_lookup_name(struct image_store *s, const char *name_or_id, struct image_info **out, char **matched,
+                        ctool_error_t *err)
 {
   struct store_image *imgs = NULL;
   size_t n = 0;
+  if (matched)
+    *matched = NULL;
   if (store_list_images(s, &imgs, &n, err) < 0)
     return -1;
-  int ret = lookup_in(s, name_or_id, imgs, n, out, err);
+  int ret = lookup_in(s, name_or_id, imgs, n, out, matched, err);
   store_images_free(imgs, n);
   return ret;
+}
+
+int
+image_store_lookup(struct image_store *s, const char *name_or_id, struct image_info **out, ctool_error_t *err)
+{
+  return image_store_lookup_name(s, name_or_id, out, NULL, err);
 }
 
 int

@@ -6,6 +6,10 @@
 #include "error.h"
 #include "image.h"
 
+/* image_store_lookup, also telling which of the image's names INPUT
+ * meant (*MATCHED, malloc'd; NULL when it gave an ID or a digest). */
+int image_store_lookup_name(struct image_store *s, const char *input, struct image_info **out, char **matched,
+                            ctool_error_t *err);
 /* The image ID (config digest hex) of the image with MANIFEST_DIGEST. */
 int store_image_config_digest(struct image_store *s, const char *manifest_digest, char **id_hex, ctool_error_t *err);
 /* A name for tag/load as Podman stores it: a short name goes under

@@ -40,6 +40,9 @@ int store_blob_writer_open(struct image_store *s, struct blob_writer **out, ctoo
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, ctool_error_t *err);
 int blob_writer_commit(struct blob_writer *w, const char *expected_digest, ctool_error_t *err);
 void blob_writer_abort(struct blob_writer *w);
+/* Commit under the digest the data has (archives name their own files):
+ * DIGEST receives "sha256:<hex>". */
+int blob_writer_commit_any(struct blob_writer *w, char digest[72], ctool_error_t *err);
 /* Bytes written so far (resume and progress). */
 size_t blob_writer_size(const struct blob_writer *w);
 
@@ -82,6 +85,12 @@ void store_set_remover(struct image_store *s, store_remove_fn fn, void *data);
  * here; the other image stays, nameless ("<none>"), until pruned. */
 int store_commit_image(struct image_store *s, const char *name, const char *manifest_digest,
                        store_extract_fn extract, void *extract_data, ctool_error_t *err);
+
+/* Keep this process marked as a writer across several commits (a
+ * multi-image load, a pull of several images): until store_release_writes,
+ * store_commit_image does not let garbage collection in between. */
+int store_hold_writes(struct image_store *s, ctool_error_t *err);
+void store_release_writes(struct image_store *s);
 
 const char *store_root(struct image_store *s);
 

@@ -6,6 +6,12 @@
 
 extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_help;
+extern const struct cli_command cmd_image;
+extern const struct cli_command cmd_images;
+extern const struct cli_command cmd_rmi;
+extern const struct cli_command cmd_tag;
+extern const struct cli_command cmd_save;
+extern const struct cli_command cmd_load;
 extern const struct cli_command cmd_complete;
 extern const struct cli_command cmd_commands;
 extern const struct cli_command cmd_sandbox;

@@ -20,6 +20,12 @@ const struct cli_option ctool_global_options[] = {
 /* The one command table. Order is the order of `ctool --help`. */
 const struct cli_command *const ctool_commands[] = {
   &cmd_version,
+  &cmd_image,
+  &cmd_images,
+  &cmd_rmi,
+  &cmd_tag,
+  &cmd_save,
+  &cmd_load,
   &cmd_help,
   &cmd_complete,
   &cmd_commands,

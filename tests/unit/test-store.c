@@ -159,9 +159,9 @@ teardown(void **state)
 }
 
 static bool
-exists_at(const char *fmt, const char *arg)
+blob_exists(const char *digest)
 {
-  char *p = xasprintf(fmt, root, arg);
+  char *p = xasprintf("%s/blobs/sha256/%s", root, digest + 7);
   bool r = access(p, F_OK) == 0;
   free(p);
   return r;
@@ -366,9 +366,9 @@ test_names_move_and_gc(void **state)
   bool ran = false;
   assert_int_equal(store_gc(s, &ran, &err), 0);
   assert_true(ran);
-  assert_false(exists_at("%s/blobs/sha256/%s", fa.manifest_digest + 7));
-  assert_false(exists_at("%s/blobs/sha256/%s", fa.layer_digests[1] + 7));
-  assert_true(exists_at("%s/blobs/sha256/%s", fa.layer_digests[0] + 7));
+  assert_false(blob_exists(fa.manifest_digest));
+  assert_false(blob_exists(fa.layer_digests[1]));
+  assert_true(blob_exists(fa.layer_digests[0]));
   assert_int_equal(count_entries("layers"), 4);
   struct image_info *info = NULL;
   assert_int_equal(store_image_info(s, fb.manifest_digest, &info, &err), 0);
@@ -389,11 +389,11 @@ test_gc_deferred_while_writing(void **state)
   bool ran = true;
   assert_int_equal(store_gc(s, &ran, &err), 0);
   assert_false(ran);
-  assert_true(exists_at("%s/blobs/sha256/%s", d + 7));
+  assert_true(blob_exists(d));
   image_store_close(writer);
   assert_int_equal(store_gc(s, &ran, &err), 0);
   assert_true(ran);
-  assert_false(exists_at("%s/blobs/sha256/%s", d + 7));
+  assert_false(blob_exists(d));
   free(d);
   image_store_close(s);
 }
