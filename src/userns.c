@@ -142,8 +142,8 @@ subid_entries_free(struct subid_entry *entries, size_t n)
 }
 
 /* OWNER names this user: its login name, or its UID in decimal. */
-static bool
-owner_matches(const char *owner, const char *name, uid_t uid)
+bool
+subid_owner_matches(const char *owner, const char *name, uid_t uid)
 {
   if (name && strcmp(owner, name) == 0)
     return true;
@@ -174,7 +174,7 @@ subid_ranges_from_file(const char *path, const char *name, uid_t uid, struct sub
   if (subid_file_read_all(path, &entries, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
-    if (owner_matches(entries[i].owner, name, uid))
+    if (subid_owner_matches(entries[i].owner, name, uid))
       ranges_add(out, entries[i].start, entries[i].count, path);
   subid_entries_free(entries, n);
   if (out->n > 0)
@@ -206,6 +206,29 @@ libsubid_quiet_init(void)
     subid_init("ctool", sink);
 }
 
+/* libsubid asks the module named on the "subid:" line of nsswitch.conf,
+ * else it reads the files. "nss: sss" or NULL for the files. */
+static char *
+libsubid_backend(void)
+{
+  cleanup_file FILE *f = fopen("/etc/nsswitch.conf", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  while (f && getline(&line, &cap, f) > 0)
+    {
+      char *p = line + strspn(line, " \t");
+      if (!str_has_prefix(p, "subid:"))
+        continue;
+      p += strlen("subid:");
+      p += strspn(p, " \t");
+      p[strcspn(p, " \t\n#")] = '\0';
+      if (*p == '\0' || strcmp(p, "files") == 0)
+        return NULL;
+      return xasprintf("nss: %s", p);
+    }
+  return NULL;
+}
+
 static int
 ranges_from_libsubid(enum subid_kind kind, const char *name, struct subid_ranges *out)
 {
@@ -227,7 +250,11 @@ ranges_from_libsubid(enum subid_kind kind, const char *name, struct subid_ranges
     }
   free(list);
   if (out->n > 0)
-    snprintf(out->source, sizeof out->source, "libsubid");
+    {
+      cleanup_free char *backend = libsubid_backend();
+      snprintf(out->source, sizeof out->source, "libsubid (%s)",
+               backend ? backend : subid_file_path(kind));
+    }
   return 0;
 }
 #endif

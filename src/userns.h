@@ -43,7 +43,7 @@ struct subid_ranges {
     uint32_t count;
   } r[SUBID_MAX];
   size_t n;
-  char source[64];      /* "/etc/subuid", "libsubid"; "" when none found */
+  char source[64];      /* "/etc/subuid", "libsubid (/etc/subuid)"; "" when none found */
 };
 
 enum subid_kind { SUBID_UID, SUBID_GID };
@@ -55,6 +55,8 @@ const char *subid_file_path(enum subid_kind kind);
  * blank and malformed lines are skipped, the latter with a debug log. */
 int subid_file_read_all(const char *path, struct subid_entry **entries, size_t *n, ctool_error_t *err);
 void subid_entries_free(struct subid_entry *entries, size_t n);
+/* OWNER (a line's first field) names the user NAME (may be NULL) or UID. */
+bool subid_owner_matches(const char *owner, const char *name, uid_t uid);
 /* The ranges of the user NAME (may be NULL) or UID in PATH. */
 int subid_ranges_from_file(const char *path, const char *name, uid_t uid, struct subid_ranges *out,
                            ctool_error_t *err);
