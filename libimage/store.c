@@ -1175,7 +1175,7 @@ store_image_info(struct image_store *s, const char *manifest_digest, struct imag
   info->config = steal_pointer(&p.config);
   for (size_t i = 0; i < p.n_layers; i++)
     {
-      struct layer_record rec;
+      struct layer_record rec = { 0 };
       const char *hex = digest_hex(p.chain_ids[i]);
       if (!layer_present(s, p.chain_ids[i]) || read_layer_record(s, p.chain_ids[i], &rec, err) < 0)
         {
