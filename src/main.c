@@ -26,6 +26,7 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_tag,
   &cmd_save,
   &cmd_load,
+  &cmd_info,
   &cmd_help,
   &cmd_complete,
   &cmd_commands,
