@@ -7,7 +7,7 @@
  *       foreground; CMD replaces process.args; --defaults fills what the
  *       spec leaves out with Podman's defaults (mounts, masked and
  *       read-only paths, capabilities, seccomp, all namespaces).
- *   ctool __sandbox-exec [--tty] PID BUNDLE CMD...
+ *   ctool __sandbox-exec [--defaults] [--tty] PID BUNDLE CMD...
  *       run CMD in the container whose PID 1 is PID, with BUNDLE's
  *       config.json for its process settings and seccomp profile. */
 #include "commands.h"
@@ -39,6 +39,7 @@ static const struct cli_option sandbox_options[] = {
 };
 
 static const struct cli_option sandbox_exec_options[] = {
+  { "defaults", 0, OPT_BOOL, NULL, "Fill what config.json leaves out with Podman's defaults", NULL },
   { "tty", 't', OPT_BOOL, NULL, "Allocate a pseudo-terminal", NULL },
   { NULL },
 };
@@ -234,6 +235,8 @@ run_sandbox_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   cleanup_free char *rootfs = NULL;
   if (load_bundle(argv[1], &spec, &rootfs, err) < 0)
     return -1;
+  if (cli_flag(args, "defaults"))
+    fill_defaults(spec);
   json_object *process = ensure_obj(spec, "process");
   set_args(process, argv + 2);
   json_object_object_add(process, "terminal", json_object_new_boolean(cli_flag(args, "tty")));
