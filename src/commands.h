@@ -6,6 +6,19 @@
 
 extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_help;
+extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_create;
+extern const struct cli_command cmd_start;
+extern const struct cli_command cmd_restart;
+extern const struct cli_command cmd_ps;
+extern const struct cli_command cmd_exec;
+extern const struct cli_command cmd_logs;
+extern const struct cli_command cmd_stop;
+extern const struct cli_command cmd_kill;
+extern const struct cli_command cmd_wait;
+extern const struct cli_command cmd_rm;
+extern const struct cli_command cmd_inspect;
+extern const struct cli_command cmd_container;
 extern const struct cli_command cmd_image;
 extern const struct cli_command cmd_images;
 extern const struct cli_command cmd_rmi;

@@ -19,6 +19,19 @@ const struct cli_option ctool_global_options[] = {
 
 /* The one command table. Order is the order of `ctool --help`. */
 const struct cli_command *const ctool_commands[] = {
+  &cmd_run,
+  &cmd_create,
+  &cmd_start,
+  &cmd_restart,
+  &cmd_ps,
+  &cmd_exec,
+  &cmd_logs,
+  &cmd_stop,
+  &cmd_kill,
+  &cmd_wait,
+  &cmd_rm,
+  &cmd_inspect,
+  &cmd_container,
   &cmd_version,
   &cmd_image,
   &cmd_images,

@@ -1,0 +1,232 @@
+/* ctool rm, container prune */
+#include "commands.h"
+#include "container.h"
+#include "jsonutil.h"
+#include "start.h"
+#include "stop.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Anonymous volumes go with their container on rm -v. */
+static void
+remove_anonymous_volumes(const struct cli_ctx *ctx, json_object *meta)
+{
+  json_object *vols = json_get_array(meta, META_VOLUMES);
+  for (size_t i = 0; vols && i < json_object_array_length(vols); i++)
+    {
+      json_object *v = json_object_array_get_idx(vols, i);
+      const char *name = json_get_str(v, "Name");
+      if (!json_get_bool(v, "Anonymous", false) || name == NULL || strchr(name, '/'))
+        continue;
+      cleanup_free char *dir = xasprintf("%s/volumes/%s", ctx->root, name);
+      ctool_error_t e = NULL;
+      if (remove_tree_as_owner(dir, json_get_bool(meta, META_KEEP_ID, false), &e) < 0)
+        {
+          log_warn("cannot remove volume %s: %s", name, e->msg);
+          ctool_error_free(&e);
+        }
+    }
+}
+
+/* Remove one container, stopping it first when FORCE. */
+static int
+remove_one(const struct cli_ctx *ctx, struct container *c, bool force, int timeout, bool volumes,
+           ctool_error_t *err)
+{
+  if (container_lock(c, err) < 0)
+    return -1;
+  struct ctr_state st;
+  if (container_state(c, &st, err) < 0)
+    return -1;
+  if (status_is_live(st.status))
+    {
+      if (!force)
+        return ctool_error_set(err, 0, "cannot remove container %s as it is running - running or paused "
+                                       "containers cannot be removed without force: container state improper",
+                               c->id);
+      if (container_stop(c, timeout, err) < 0)
+        return -1;
+    }
+  if (container_remove(ctx, c, err) < 0)
+    return -1;
+  if (volumes)
+    remove_anonymous_volumes(ctx, c->meta);
+  return 0;
+}
+
+static int
+run_rm(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  bool force = cli_flag(args, "force"), all = cli_flag(args, "all"), ignore = cli_flag(args, "ignore");
+  int timeout = -1;
+  const char *t = cli_str(args, "time");
+  if (t)
+    {
+      unsigned long long v;
+      if (!str_to_u64(t, &v) || v > 1000000)
+        return ctool_error_set(err, 0, "invalid --time '%s': give a number of seconds", t);
+      timeout = (int) v;
+    }
+  size_t nargs = cli_nargs(args);
+  if (all == (nargs > 0))
+    return ctool_error_set(err, 0, all ? "give container names or --all, not both"
+                                       : "give at least one container name or ID, or --all");
+  struct container **list = NULL;
+  size_t n = 0;
+  int failed = 0;
+  ctool_error_t last = NULL;
+  if (all)
+    {
+      if (container_list(ctx, &list, &n, err) < 0)
+        return -1;
+      container_clear_leftovers(ctx);
+    }
+  else
+    {
+      list = xzalloc((nargs + 1) * sizeof *list);
+      for (size_t i = 0; i < nargs; i++)
+        {
+          ctool_error_t e = NULL;
+          if (container_lookup(ctx, cli_arg(args, i), &list[n], &e) == 0)
+            n++;
+          else if (ignore && e->errnum == ENOENT)
+            ctool_error_free(&e);
+          else
+            {
+              if (last)
+                fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
+              last = e;
+              failed = 1;
+            }
+        }
+    }
+  size_t done = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      ctool_error_t e = NULL;
+      if (remove_one(ctx, list[i], force, timeout, cli_flag(args, "volumes"), &e) < 0)
+        {
+          /* Removed meanwhile by someone else (an --rm monitor): fine. */
+          if (e->errnum == ENOENT && (ignore || all))
+            {
+              ctool_error_free(&e);
+              continue;
+            }
+          if (last)
+            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
+          last = e;
+          failed = 1;
+          continue;
+        }
+      done++;
+      printf("%s\n", list[i]->id);
+    }
+  container_list_free(list, n);
+  if (failed && done == 0 && last)
+    {
+      *err = last;
+      return -1;
+    }
+  if (last)
+    {
+      fprintf(stderr, "ctool: %s\n", last->msg);
+      ctool_error_free(&last);
+    }
+  return failed ? EXIT_CTOOL_ERROR : 0;
+}
+
+static bool
+confirm(const char *question)
+{
+  fprintf(stderr, "%s [y/N] ", question);
+  fflush(stderr);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL)
+    return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int
+run_prune(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  if (!cli_flag(args, "force")
+      && !confirm("WARNING! This will remove all non running containers.\nAre you sure you want to continue?"))
+    return 0;
+  struct container **list = NULL;
+  size_t n = 0;
+  if (container_list(ctx, &list, &n, err) < 0)
+    return -1;
+  container_clear_leftovers(ctx);
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      ctool_error_t e = NULL;
+      struct ctr_state st;
+      if (container_lock(list[i], &e) < 0 || container_state(list[i], &st, &e) < 0)
+        {
+          if (e->errnum != ENOENT)
+            fprintf(stderr, "ctool: %s\n", e->msg), ret = EXIT_CTOOL_ERROR;
+          ctool_error_free(&e);
+          continue;
+        }
+      if (status_is_live(st.status))
+        {
+          container_unlock(list[i]);
+          continue;
+        }
+      if (container_remove(ctx, list[i], &e) < 0)
+        {
+          fprintf(stderr, "ctool: %s\n", e->msg);
+          ctool_error_free(&e);
+          ret = EXIT_CTOOL_ERROR;
+          continue;
+        }
+      printf("%s\n", list[i]->id);
+    }
+  container_list_free(list, n);
+  return ret;
+}
+
+static const struct cli_option rm_options[] = {
+  { "all", 'a', OPT_BOOL, NULL, "Remove every container", NULL },
+  { "force", 'f', OPT_BOOL, NULL, "Stop running containers first", NULL },
+  { "ignore", 'i', OPT_BOOL, NULL, "Ignore containers that do not exist", NULL },
+  { "time", 't', OPT_STRING, "SECONDS", "With --force: seconds to wait before killing (default: its stop timeout)",
+    COMPLETE_NONE },
+  { "volumes", 'v', OPT_BOOL, NULL, "Remove the container's anonymous volumes too", NULL },
+  { NULL },
+};
+
+const struct cli_command cmd_rm = {
+  .name = "rm",
+  .summary = "Remove one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_rm,
+  .options = rm_options,
+  .min_args = 0,
+  .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS,
+};
+
+static const struct cli_option prune_options[] = {
+  { "force", 'f', OPT_BOOL, NULL, "Do not ask for confirmation", NULL },
+  { NULL },
+};
+
+const struct cli_command cmd_container_prune = {
+  .name = "prune",
+  .summary = "Remove every container that is not running",
+  .usage = "[options]",
+  .handler = run_prune,
+  .options = prune_options,
+  .max_args = 0,
+};
+
+const struct cli_command cmd_container_rm = {
+  .name = "rm", .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_rm, .options = rm_options, .max_args = -1, .args_complete = COMPLETE_CONTAINERS, .alias_of = "rm",
+};

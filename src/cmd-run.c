@@ -1,0 +1,251 @@
+/* ctool run, create, start, restart */
+#include "commands.h"
+#include "container.h"
+#include "create.h"
+#include "jsonutil.h"
+#include "run-opts.h"
+#include "start.h"
+#include "stop.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A container that never ran leaves nothing behind. */
+static void
+discard(const struct cli_ctx *ctx, struct container *c)
+{
+  ctool_error_t e = NULL;
+  if (container_lock(c, &e) == 0)
+    container_remove(ctx, c, &e);
+  if (e && e->errnum != ENOENT)
+    log_warn("cannot remove container %s: %s", c->name, e->msg);
+  ctool_error_free(&e);
+}
+
+static int
+run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  struct run_opts o;
+  if (run_opts_parse(args, true, &o, err) < 0)
+    return -1;
+  struct container *c = NULL;
+  if (container_create_from_opts(ctx, &o, &c, err) < 0)
+    return -1;
+  struct start_opts so = { .detach = o.detach, .interactive = o.interactive, .sig_proxy = o.sig_proxy };
+  int code = 0;
+  if (container_start(ctx, c, &so, &code, err) < 0)
+    {
+      /* Started and then failed (e.g. while waiting): the container is
+       * real and stays; never started: it goes. */
+      struct ctr_state st;
+      ctool_error_t e = NULL;
+      if (container_state(c, &st, &e) == 0 && st.status == CTR_CREATED)
+        discard(ctx, c);
+      ctool_error_free(&e);
+      container_free(c);
+      return -1;
+    }
+  if (o.detach)
+    printf("%s\n", c->id);
+  container_free(c);
+  return o.detach ? 0 : code;
+}
+
+static int
+run_create(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  struct run_opts o;
+  if (run_opts_parse(args, false, &o, err) < 0)
+    return -1;
+  struct container *c = NULL;
+  if (container_create_from_opts(ctx, &o, &c, err) < 0)
+    return -1;
+  printf("%s\n", c->id);
+  container_free(c);
+  return 0;
+}
+
+static int
+run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  bool attach = cli_flag(args, "attach");
+  size_t n = cli_nargs(args);
+  if (attach && n > 1)
+    return ctool_error_set(err, 0, "you cannot start and attach multiple containers at once");
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *ref = cli_arg(args, i);
+      struct container *c = NULL;
+      ctool_error_t e = NULL;
+      if (container_lookup(ctx, ref, &c, &e) < 0)
+        goto fail;
+      struct ctr_state st;
+      if (container_state(c, &st, &e) < 0)
+        goto fail;
+      if (status_is_live(st.status))
+        {
+          /* As Podman: starting a running container is not an error. */
+          if (!attach)
+            printf("%s\n", ref);
+          container_free(c);
+          continue;
+        }
+      struct start_opts so = {
+        .detach = !attach,
+        .interactive = cli_flag(args, "interactive") || (!attach && json_get_bool(c->meta, META_INTERACTIVE, false)),
+        .sig_proxy = true,
+      };
+      int code = 0;
+      if (container_start(ctx, c, &so, &code, &e) < 0)
+        goto fail;
+      container_free(c);
+      if (attach)
+        return code;
+      printf("%s\n", ref);
+      continue;
+    fail:
+      container_free(c);
+      if (n == 1)
+        {
+          *err = e;
+          return -1;
+        }
+      fprintf(stderr, "ctool: %s\n", e->msg);
+      ctool_error_free(&e);
+      ret = EXIT_CTOOL_ERROR;
+    }
+  return ret;
+}
+
+static int
+parse_time_opt(const struct cli_args *args, int *out, ctool_error_t *err)
+{
+  *out = -1;
+  const char *t = cli_str(args, "time");
+  if (t == NULL)
+    return 0;
+  unsigned long long v;
+  if (!str_to_u64(t, &v) || v > 1000000)
+    return ctool_error_set(err, 0, "invalid --time '%s': give a number of seconds", t);
+  *out = (int) v;
+  return 0;
+}
+
+static int
+run_restart(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  int timeout;
+  if (parse_time_opt(args, &timeout, err) < 0)
+    return -1;
+  size_t n = cli_nargs(args);
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct container *c = NULL;
+      ctool_error_t e = NULL;
+      struct start_opts so = { .detach = true, .sig_proxy = true };
+      int code;
+      if (container_lookup(ctx, cli_arg(args, i), &c, &e) < 0 || container_stop(c, timeout, &e) < 0)
+        goto fail;
+      so.interactive = json_get_bool(c->meta, META_INTERACTIVE, false);
+      if (container_start(ctx, c, &so, &code, &e) < 0)
+        goto fail;
+      printf("%s\n", c->id);
+      container_free(c);
+      continue;
+    fail:
+      container_free(c);
+      if (n == 1)
+        {
+          *err = e;
+          return -1;
+        }
+      fprintf(stderr, "ctool: %s\n", e->msg);
+      ctool_error_free(&e);
+      ret = EXIT_CTOOL_ERROR;
+    }
+  return ret;
+}
+
+const struct cli_command cmd_run = {
+  .name = "run",
+  .summary = "Run a command in a new container",
+  .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  .handler = run_run,
+  .options = run_only_options,
+  .flags = CLI_STOP_AT_POSITIONAL,
+  .min_args = 1,
+  .max_args = -1,
+  .args_complete = COMPLETE_IMAGES,
+};
+
+const struct cli_command cmd_create = {
+  .name = "create",
+  .summary = "Create a container without starting it",
+  .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  .handler = run_create,
+  .options = run_create_options,
+  .flags = CLI_STOP_AT_POSITIONAL,
+  .min_args = 1,
+  .max_args = -1,
+  .args_complete = COMPLETE_IMAGES,
+};
+
+static const struct cli_option start_options[] = {
+  { "attach", 'a', OPT_BOOL, NULL, "Attach to the container's output and wait for it", NULL },
+  { "interactive", 'i', OPT_BOOL, NULL, "Pass stdin to the container (with --attach)", NULL },
+  { NULL },
+};
+
+const struct cli_command cmd_start = {
+  .name = "start",
+  .summary = "Start one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_start,
+  .options = start_options,
+  .min_args = 1,
+  .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS,
+};
+
+static const struct cli_option restart_options[] = {
+  { "time", 't', OPT_STRING, "SECONDS", "Seconds to wait for the stop before killing (default: its stop timeout)",
+    COMPLETE_NONE },
+  { NULL },
+};
+
+const struct cli_command cmd_restart = {
+  .name = "restart",
+  .summary = "Restart one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_restart,
+  .options = restart_options,
+  .min_args = 1,
+  .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS,
+};
+
+const struct cli_command cmd_container_run = {
+  .name = "run", .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  .handler = run_run, .options = run_only_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1,
+  .max_args = -1, .args_complete = COMPLETE_IMAGES, .alias_of = "run",
+};
+const struct cli_command cmd_container_create = {
+  .name = "create", .summary = "Create a container without starting it",
+  .usage = "[options] IMAGE [COMMAND [ARG...]]", .handler = run_create, .options = run_create_options,
+  .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_IMAGES,
+  .alias_of = "create",
+};
+const struct cli_command cmd_container_start = {
+  .name = "start", .summary = "Start one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_start, .options = start_options, .min_args = 1, .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS, .alias_of = "start",
+};
+const struct cli_command cmd_container_restart = {
+  .name = "restart", .summary = "Restart one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
+  .handler = run_restart, .options = restart_options, .min_args = 1, .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS, .alias_of = "restart",
+};

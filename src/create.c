@@ -1,0 +1,205 @@
+#include "create.h"
+#include "context.h"
+#include "fsutil.h"
+#include "jsonutil.h"
+#include "spec.h"
+#include "util.h"
+
+#include "libimage/image.h"
+#include "libnet/etc-files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+find_image(const struct cli_ctx *ctx, const struct run_opts *o, struct image_info **out, ctool_error_t *err)
+{
+  struct image_store *store = NULL;
+  if (image_store_open(ctx->root, &store, err) < 0)
+    return -1;
+  int ret = 0;
+  if (strcmp(o->pull, "always") == 0)
+    {
+      ret = ctool_error_set(err, 0, "--pull=always: pulling is not available in this build yet");
+      goto out;
+    }
+  ret = image_store_lookup(store, o->image, out, err);
+  if (ret < 0 && (*err)->errnum == ENOENT)
+    {
+      ctool_error_free(err);
+      if (strcmp(o->pull, "never") == 0)
+        ret = ctool_error_set(err, 0, "%s: image not known (--pull=never: pull it first with 'ctool pull')",
+                              o->image);
+      else
+        ret = ctool_error_set(err, 0, "%s: image not known: pull it first with 'ctool pull %s'", o->image,
+                              o->image);
+    }
+out:
+  image_store_close(store);
+  return ret;
+}
+
+static json_object *
+labels_json(char *const *labels, json_object *image_labels)
+{
+  json_object *o = json_object_new_object();
+  if (image_labels && json_object_is_type(image_labels, json_type_object))
+    {
+      json_object_object_foreach(image_labels, k, v)
+        json_object_object_add(o, k, json_object_get(v));
+    }
+  for (size_t i = 0; labels && labels[i]; i++)
+    {
+      cleanup_free char *kv = xstrdup(labels[i]);
+      char *eq = strchr(kv, '=');
+      if (eq)
+        *eq = '\0';
+      json_object_object_add(o, kv, json_object_new_string(eq ? eq + 1 : ""));
+    }
+  return o;
+}
+
+static json_object *
+strv_json(char *const *v)
+{
+  json_object *a = json_object_new_array();
+  for (size_t i = 0; v && v[i]; i++)
+    json_object_array_add(a, json_object_new_string(v[i]));
+  return a;
+}
+
+/* The flags as Podman's inspect shows them under HostConfig. */
+static json_object *
+host_config(const struct run_opts *o)
+{
+  json_object *h = json_object_new_object();
+  json_object_object_add(h, "Binds", strv_json(o->volumes));
+  json_object_object_add(h, "NetworkMode", json_object_new_string(o->network));
+  json_object_object_add(h, "AutoRemove", json_object_new_boolean(o->rm));
+  json_object_object_add(h, "CapAdd", strv_json(o->cap_add));
+  json_object_object_add(h, "CapDrop", strv_json(o->cap_drop));
+  json_object_object_add(h, "Privileged", json_object_new_boolean(o->privileged));
+  json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
+  json_object_object_add(h, "SecurityOpt", strv_json(o->security_opts));
+  json_object_object_add(h, "Tmpfs", strv_json(o->tmpfs));
+  json_object_object_add(h, "Ulimits", strv_json(o->ulimits));
+  json_object_object_add(h, "Init", json_object_new_boolean(o->init));
+  json_object_object_add(h, "UsernsMode", json_object_new_string(o->keep_id ? "keep-id" : ""));
+  json_object_object_add(h, "PortBindings", json_object_new_object());
+  return h;
+}
+
+static json_object *
+build_meta(const struct container_draft *d, const struct run_opts *o, const struct image_info *img,
+           json_object *spec, const struct spec_extra *extra)
+{
+  json_object *m = json_object_new_object();
+  json_object_object_add(m, META_ID, json_object_new_string(d->id));
+  json_object_object_add(m, META_NAME, json_object_new_string(d->name));
+  json_object_object_add(m, META_CREATED, json_object_new_int64(time_now_ns()));
+  json_object_object_add(m, META_IMAGE_ID, json_object_new_string(img->id));
+  const char *image_name = img->names && img->names[0] ? img->names[0] : o->image;
+  json_object_object_add(m, META_IMAGE_NAME, json_object_new_string(image_name));
+  json_object *args = json_get_array(json_get_obj(spec, "process"), "args");
+  json_object_object_add(m, META_COMMAND, json_object_get(args));
+  json_object_object_add(m, META_LABELS,
+                         labels_json(o->labels, json_get_obj(json_get_obj(img->config, "config"), "Labels")));
+  json_object_object_add(m, META_RM, json_object_new_boolean(o->rm));
+  json_object_object_add(m, META_NETWORK, json_object_new_string(o->network));
+  json_object *ports = json_object_new_array();
+  for (size_t i = 0; o->publish && o->publish[i]; i++)
+    json_object_array_add(ports, json_object_new_string(o->publish[i]));
+  json_object_object_add(m, META_PORTS, ports);
+  json_object_object_add(m, META_STOP_SIGNAL, json_object_new_int(extra->stop_signal));
+  json_object_object_add(m, META_STOP_TIMEOUT, json_object_new_int(o->stop_timeout >= 0 ? o->stop_timeout : 10));
+  json_object_object_add(m, META_TTY, json_object_new_boolean(o->tty));
+  json_object_object_add(m, META_INTERACTIVE, json_object_new_boolean(o->interactive));
+  json_object_object_add(m, META_KEEP_ID, json_object_new_boolean(o->keep_id));
+  json_object *layers = json_object_new_array();
+  for (size_t i = 0; img->layer_dirs && img->layer_dirs[i]; i++)
+    json_object_array_add(layers, json_object_new_string(img->layer_dirs[i]));
+  json_object_object_add(m, META_LAYERS, layers);
+  json_object_object_add(m, META_VOLUMES, json_object_get(extra->volumes));
+  json_object_object_add(m, META_ENTRYPOINT, strv_json(extra->entrypoint));
+  json_object_object_add(m, META_CMD, strv_json(extra->cmd));
+  json_object_object_add(m, META_HOST_CONFIG, host_config(o));
+  return m;
+}
+
+static char *
+containerenv_text(const struct container_draft *d, const struct image_info *img, const char *image_name)
+{
+  return xasprintf("engine=\"ctool-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\nrootless=1\n",
+                   PACKAGE_VERSION, d->name, d->id, image_name, img->id);
+}
+
+static int
+write_etc_files(struct container_draft *d, const struct run_opts *o, const struct image_info *img,
+                const struct spec_extra *extra, ctool_error_t *err)
+{
+  cleanup_free char *hostname = xasprintf("%s\n", extra->hostname);
+  cleanup_free char *hosts = etc_hosts_render(extra->hostname, NULL, NULL, NULL, 0);
+  cleanup_free char *host_resolv = NULL;
+  ctool_error_t ignored = NULL;
+  if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host_resolv, NULL, 1u << 20, &ignored) < 0)
+    ctool_error_free(&ignored);
+  cleanup_free char *resolv = etc_resolv_render(host_resolv ? host_resolv : "", NULL, NULL, NULL, NULL);
+  const char *image_name = img->names && img->names[0] ? img->names[0] : o->image;
+  cleanup_free char *env = containerenv_text(d, img, image_name);
+  if (container_draft_write(d, "hostname", hostname, err) < 0 || container_draft_write(d, "hosts", hosts, err) < 0
+      || container_draft_write(d, "resolv.conf", resolv, err) < 0
+      || container_draft_write(d, ".containerenv", env, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+container_create_from_opts(const struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
+                           ctool_error_t *err)
+{
+  if (ctx_ensure_dirs((struct cli_ctx *) ctx, err) < 0)
+    return -1;
+  struct image_info *img = NULL;
+  struct container_draft d = { 0 };
+  struct spec_extra extra = { 0 };
+  cleanup_json json_object *spec = NULL;
+  cleanup_json json_object *meta = NULL;
+  int ret = -1;
+
+  if (find_image(ctx, o, &img, err) < 0 || container_draft_begin(ctx, o->name, &d, err) < 0)
+    goto out;
+  struct spec_input in = {
+    .id = d.id,
+    .name = d.name,
+    .ctr_dir = d.final_dir,
+    .store_root = ctx->root,
+    .image_config = img->config,
+    .layer_dirs = img->layer_dirs,
+    .opts = o,
+  };
+  if (spec_build(&in, &spec, &extra, err) < 0)
+    goto out;
+  /* Everything checked: from here on, things are written. */
+  if (container_draft_mkdirs(&d, err) < 0 || write_etc_files(&d, o, img, &extra, err) < 0)
+    goto out;
+  cleanup_free char *spec_path = xasprintf("%s/config.json", d.tmp_dir);
+  if (json_write_file_at(AT_FDCWD, spec_path, spec, 0600, err) < 0)
+    goto out;
+  for (size_t i = 0; extra.volume_dirs && extra.volume_dirs[i]; i++)
+    if (mkdir_p(extra.volume_dirs[i], 0755, err) < 0)
+      {
+        ctool_error_prefix(err, "create volume");
+        goto out;
+      }
+  meta = build_meta(&d, o, img, spec, &extra);
+  if (container_draft_commit(ctx, &d, meta, err) < 0)
+    goto out;
+  ret = container_open(ctx, d.id, out, err);
+out:
+  spec_extra_clear(&extra);
+  container_draft_free(&d);
+  image_info_free(img);
+  return ret;
+}

@@ -1,0 +1,230 @@
+#include "foreground.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Signals a user may send to ctool that belong to the container. */
+static const int forwarded_signals[] = {
+  SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGTSTP,
+  SIGTTIN, SIGTTOU, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSYS, SIGURG, SIGXCPU, SIGXFSZ,
+};
+
+struct relay {
+  pid_t pid;
+  const struct foreground_opts *o;
+  int sfd;
+  bool exited;
+  int status;
+  bool in_open, console_open;
+  bool raw;
+  int raw_fd;
+  struct termios saved;
+};
+
+static void
+copy_winsize(int console_fd)
+{
+  struct winsize ws;
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl(console_fd, TIOCSWINSZ, &ws);
+}
+
+/* With our stdin going to the container: the user's terminal fully raw,
+ * so that every key reaches the container's pty (Ctrl-C too). Without:
+ * only output processing off, so that Ctrl-C still interrupts ctool
+ * (which forwards it). Either way the container's own pty already turned
+ * \n into \r\n once. */
+static void
+set_raw(struct relay *r, bool input)
+{
+  r->raw_fd = input ? STDIN_FILENO : STDOUT_FILENO;
+  if (!isatty(r->raw_fd) || tcgetattr(r->raw_fd, &r->saved) < 0)
+    return;
+  struct termios raw = r->saved;
+  if (input)
+    cfmakeraw(&raw);
+  else
+    raw.c_oflag &= ~(tcflag_t) OPOST;
+  if (tcsetattr(r->raw_fd, TCSADRAIN, &raw) == 0)
+    r->raw = true;
+}
+
+static void
+restore_tty(struct relay *r)
+{
+  if (r->raw)
+    tcsetattr(r->raw_fd, TCSADRAIN, &r->saved);
+  r->raw = false;
+}
+
+static bool
+write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0)
+    {
+      ssize_t w = write(fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        {
+          struct pollfd pf = { .fd = fd, .events = POLLOUT };
+          poll(&pf, 1, -1);
+          continue;
+        }
+      if (w <= 0)
+        return false;
+      p += w;
+      n -= (size_t) w;
+    }
+  return true;
+}
+
+/* Copy what is readable on FROM to TO; false at EOF or error. */
+static bool
+pump(int from, int to)
+{
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  write_all(to, buf, (size_t) n);
+  return true;
+}
+
+static void
+handle_signal(struct relay *r)
+{
+  struct signalfd_siginfo si;
+  while (read(r->sfd, &si, sizeof si) == (ssize_t) sizeof si)
+    {
+      int sig = (int) si.ssi_signo;
+      if (sig == SIGCHLD)
+        continue; /* checked after every wakeup */
+      if (sig == SIGWINCH)
+        {
+          if (r->o->console_fd >= 0)
+            copy_winsize(r->o->console_fd);
+          continue;
+        }
+      if (r->o->sig_proxy && !r->exited)
+        kill(r->pid, sig);
+    }
+}
+
+static void
+check_child(struct relay *r)
+{
+  if (r->exited)
+    return;
+  if (waitpid(r->pid, &r->status, WNOHANG) == r->pid)
+    r->exited = true;
+}
+
+static int
+relay_loop(struct relay *r)
+{
+  const struct foreground_opts *o = r->o;
+  int drain_rounds = 0;
+  for (;;)
+    {
+      check_child(r);
+      if (r->exited && !r->console_open)
+        break;
+      struct pollfd p[3];
+      int n = 0, i_sig, i_in = -1, i_con = -1;
+      i_sig = n;
+      p[n++] = (struct pollfd){ .fd = r->sfd, .events = POLLIN };
+      if (r->console_open)
+        {
+          i_con = n;
+          p[n++] = (struct pollfd){ .fd = o->console_fd, .events = POLLIN };
+        }
+      if (r->in_open && r->console_open && !r->exited)
+        {
+          i_in = n;
+          p[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+        }
+      /* After the exit, output still in the pty is drained, briefly: a
+       * process outside the container could hold it open. */
+      int rc = poll(p, (nfds_t) n, r->exited ? 100 : -1);
+      if (rc < 0 && errno != EINTR)
+        return -1;
+      if (rc == 0 && r->exited && ++drain_rounds > 5)
+        break;
+      if (rc > 0 && (p[i_sig].revents & POLLIN))
+        handle_signal(r);
+      if (i_con >= 0 && (p[i_con].revents & (POLLIN | POLLHUP | POLLERR)))
+        r->console_open = pump(o->console_fd, STDOUT_FILENO);
+      if (i_in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          if (!pump(STDIN_FILENO, o->console_fd))
+            {
+              /* End of our input: pass an EOF on to the terminal's reader. */
+              r->in_open = false;
+              char eof = 4;
+              if (write(o->console_fd, &eof, 1) < 0)
+                {
+                  /* the reader is gone; its exit ends the loop */
+                }
+            }
+        }
+    }
+  if (!r->exited)
+    {
+      while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
+        ;
+      r->exited = true;
+    }
+  return 0;
+}
+
+int
+foreground_wait(pid_t pid, const struct foreground_opts *o, int *status, ctool_error_t *err)
+{
+  struct relay r = { .pid = pid, .o = o, .sfd = -1, .in_open = o->stdin_to_tty, .console_open = o->console_fd >= 0 };
+  sigset_t mask, old;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGWINCH);
+  for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+    sigaddset(&mask, forwarded_signals[i]);
+  if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
+    return ctool_error_set(err, errno, "block signals");
+  r.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (r.sfd < 0)
+    {
+      int e = errno;
+      sigprocmask(SIG_SETMASK, &old, NULL);
+      return ctool_error_set(err, e, "signalfd");
+    }
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+  sigaction(SIGPIPE, &ign, &old_pipe);
+  if (o->console_fd >= 0)
+    {
+      copy_winsize(o->console_fd);
+      set_raw(&r, o->stdin_to_tty);
+      int fl = fcntl(o->console_fd, F_GETFL);
+      fcntl(o->console_fd, F_SETFL, fl | O_NONBLOCK);
+    }
+  int ret = relay_loop(&r);
+  restore_tty(&r);
+  close(r.sfd);
+  sigaction(SIGPIPE, &old_pipe, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (ret < 0)
+    return ctool_error_set(err, errno, "wait for the container");
+  *status = r.status;
+  return 0;
+}

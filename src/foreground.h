@@ -1,0 +1,22 @@
+/* Waiting for a container (or an exec'd process) in the foreground: its
+ * stdio is ctool's own, or a pty relayed to ctool's terminal (raw mode,
+ * restored on return; window size followed on SIGWINCH); signals ctool
+ * gets are forwarded to it; returns its wait status. */
+#ifndef CTOOL_FOREGROUND_H
+#define CTOOL_FOREGROUND_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct foreground_opts {
+  int console_fd;      /* pty master, or -1 */
+  bool stdin_to_tty;   /* relay our stdin into the pty (-i) */
+  bool sig_proxy;      /* forward signals (--sig-proxy) */
+};
+
+/* PID is a child of ours. Returns 0 and its wait status. */
+int foreground_wait(pid_t pid, const struct foreground_opts *o, int *status, ctool_error_t *err);
+
+#endif

@@ -1,0 +1,76 @@
+#include "logfile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void
+log_format_time(char *buf, size_t len, int64_t ns)
+{
+  time_t secs = (time_t) (ns / 1000000000);
+  long frac = (long) (ns % 1000000000);
+  struct tm tm;
+  localtime_r(&secs, &tm);
+  long off = tm.tm_gmtoff % 86400;
+  char sign = off < 0 ? '-' : '+';
+  off = off < 0 ? -off : off;
+  char date[32];
+  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, len, "%s.%09ld%c%02ld:%02ld", date, frac, sign, off / 3600, (off % 3600) / 60);
+}
+
+/* Parse "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" to ns since the epoch. */
+static int64_t
+parse_time(const char *s)
+{
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (p == NULL)
+    return 0;
+  int64_t frac = 0;
+  if (*p == '.')
+    {
+      int digits = 0;
+      for (p++; *p >= '0' && *p <= '9'; p++)
+        if (digits++ < 9)
+          frac = frac * 10 + (*p - '0');
+      for (; digits < 9; digits++)
+        frac *= 10;
+    }
+  long off = 0;
+  if (*p == '+' || *p == '-')
+    {
+      int hh = 0, mm = 0;
+      if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+        return 0;
+      off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+    }
+  else if (*p != 'Z')
+    return 0;
+  time_t t = timegm(&tm) - off;
+  return (int64_t) t * 1000000000 + frac;
+}
+
+bool
+log_parse_line(char *line, struct log_record *rec)
+{
+  char *sp1 = strchr(line, ' ');
+  if (sp1 == NULL)
+    return false;
+  char *sp2 = strchr(sp1 + 1, ' ');
+  if (sp2 == NULL)
+    return false;
+  *sp1 = '\0';
+  *sp2 = '\0';
+  rec->time = line;
+  rec->time_ns = parse_time(line);
+  rec->stream = sp1 + 1;
+  char *tag = sp2 + 1;
+  rec->partial = tag[0] == 'P';
+  if ((tag[0] != 'P' && tag[0] != 'F') || (tag[1] != ' ' && tag[1] != '\0'))
+    return false;
+  rec->text = tag[1] == ' ' ? tag + 2 : tag + 1;
+  return true;
+}

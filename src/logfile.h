@@ -1,0 +1,33 @@
+/* Container logs in Podman's k8s-file format, one line per chunk:
+ *
+ *   2024-05-01T12:00:00.123456789+02:00 stdout F hello
+ *
+ * F ends a line of output; P is part of a line that continues in the next
+ * record (a long line, or output without a final newline). The monitor
+ * writes them (small: libc only); `ctool logs` reads them. */
+#ifndef CTOOL_LOGFILE_H
+#define CTOOL_LOGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_FILE "ctr.log"
+/* Longest text in one record; longer lines are cut into P records. */
+#define LOG_CHUNK_MAX 16384
+
+/* The timestamp of a record: RFC 3339, nine fraction digits, local time
+ * with a numeric offset. BUF holds at least 40 bytes. */
+void log_format_time(char *buf, size_t len, int64_t ns);
+
+/* One record parsed from LINE (without its newline; modified in place). */
+struct log_record {
+  const char *time;     /* the timestamp text */
+  int64_t time_ns;      /* parsed; 0 when unparsable */
+  const char *stream;   /* "stdout" or "stderr" */
+  bool partial;         /* P */
+  const char *text;
+};
+bool log_parse_line(char *line, struct log_record *rec);
+
+#endif

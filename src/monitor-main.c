@@ -1,0 +1,263 @@
+/* ctool-monitor: the one process that stays with a detached container.
+ *
+ * It is exec'd by the process that started the container (so the
+ * container is its child), with the container's output pipes or pty
+ * master. It writes the output to the log in k8s-file format, waits for
+ * the container, records the exit code and finish time (exit-record.h),
+ * and for --rm execs `ctool rm` to clean up. It links nothing but libc so
+ * that it stays small for the container's whole life.
+ *
+ * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE]
+ *          [--stdout-fd FD --stderr-fd FD | --console-fd FD] [--hold-fd FD]
+ *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
+#include "exit-record.h"
+#include "logfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct stream {
+  int fd;
+  const char *name;
+  char buf[LOG_CHUNK_MAX];
+  size_t len;
+};
+
+struct monitor {
+  pid_t pid;
+  const char *exit_dir;
+  int64_t started;
+  int log_fd;
+  struct stream out, err;
+  int hold_fd, ready_fd;
+  char **cleanup;
+};
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0)
+    {
+      ssize_t w = write(fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return; /* a full disk loses log lines, never the container */
+      p += w;
+      n -= (size_t) w;
+    }
+}
+
+static void
+log_record(struct monitor *m, const char *stream, bool partial, const char *text, size_t len)
+{
+  if (m->log_fd < 0)
+    return;
+  char head[80];
+  log_format_time(head, sizeof head - 16, time_now_ns());
+  size_t h = strlen(head);
+  h += (size_t) snprintf(head + h, sizeof head - h, " %s %c ", stream, partial ? 'P' : 'F');
+  /* One write per record keeps records whole for concurrent readers. */
+  char rec[sizeof head + LOG_CHUNK_MAX + 1];
+  memcpy(rec, head, h);
+  memcpy(rec + h, text, len);
+  rec[h + len] = '\n';
+  write_all(m->log_fd, rec, h + len + 1);
+}
+
+/* Emit every complete line in S's buffer; with FLUSH, the rest too. */
+static void
+stream_emit(struct monitor *m, struct stream *s, bool flush)
+{
+  size_t start = 0;
+  for (;;)
+    {
+      char *nl = memchr(s->buf + start, '\n', s->len - start);
+      if (nl == NULL)
+        break;
+      size_t n = (size_t) (nl - (s->buf + start));
+      if (n > 0 && s->buf[start + n - 1] == '\r')
+        log_record(m, s->name, false, s->buf + start, n - 1);
+      else
+        log_record(m, s->name, false, s->buf + start, n);
+      start += n + 1;
+    }
+  if (start > 0)
+    {
+      memmove(s->buf, s->buf + start, s->len - start);
+      s->len -= start;
+    }
+  if (s->len > 0 && (flush || s->len == sizeof s->buf))
+    {
+      log_record(m, s->name, true, s->buf, s->len);
+      s->len = 0;
+    }
+}
+
+/* Read what is there; false at EOF or error. */
+static bool
+stream_read(struct monitor *m, struct stream *s)
+{
+  ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    {
+      stream_emit(m, s, true);
+      close(s->fd);
+      s->fd = -1;
+      return false;
+    }
+  s->len += (size_t) n;
+  stream_emit(m, s, false);
+  return true;
+}
+
+static int
+parse_fd(const char *s)
+{
+  char *end;
+  long v = strtol(s, &end, 10);
+  return *end == '\0' && v >= 0 && v < 65536 ? (int) v : -1;
+}
+
+static int
+parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp(a, "--") == 0)
+        {
+          m->cleanup = argv + i + 1;
+          break;
+        }
+      if (i + 1 >= argc)
+        return -1;
+      const char *v = argv[++i];
+      if (strcmp(a, "--pid") == 0)
+        m->pid = (pid_t) atoi(v);
+      else if (strcmp(a, "--exit-dir") == 0)
+        m->exit_dir = v;
+      else if (strcmp(a, "--started") == 0)
+        m->started = strtoll(v, NULL, 10);
+      else if (strcmp(a, "--log") == 0)
+        *log_path = v;
+      else if (strcmp(a, "--stdout-fd") == 0 || strcmp(a, "--console-fd") == 0)
+        m->out.fd = parse_fd(v);
+      else if (strcmp(a, "--stderr-fd") == 0)
+        m->err.fd = parse_fd(v);
+      else if (strcmp(a, "--hold-fd") == 0)
+        m->hold_fd = parse_fd(v);
+      else if (strcmp(a, "--ready-fd") == 0)
+        m->ready_fd = parse_fd(v);
+      else
+        return -1;
+    }
+  return m->pid > 0 ? 0 : -1;
+}
+
+/* Wait for the container while copying its output to the log. */
+static int
+monitor_loop(struct monitor *m)
+{
+  int pidfd = (int) syscall(SYS_pidfd_open, m->pid, 0);
+  int status = 0;
+  bool exited = false;
+  while (!exited || m->out.fd >= 0 || m->err.fd >= 0)
+    {
+      struct pollfd p[3];
+      int n = 0;
+      struct stream *which[3] = { NULL, NULL, NULL };
+      if (m->out.fd >= 0)
+        which[n] = &m->out, p[n++] = (struct pollfd){ .fd = m->out.fd, .events = POLLIN };
+      if (m->err.fd >= 0)
+        which[n] = &m->err, p[n++] = (struct pollfd){ .fd = m->err.fd, .events = POLLIN };
+      if (!exited && pidfd >= 0)
+        p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+      /* Without a pidfd (old kernel), poll with a timeout and check. Once
+       * the container is gone, give its output a second to drain: a
+       * process outside it may hold the pipe. */
+      int timeout = exited ? 1000 : (pidfd < 0 ? 200 : -1);
+      int r = poll(p, (nfds_t) n, timeout);
+      if (r < 0 && errno != EINTR)
+        break;
+      if (r == 0 && exited)
+        break;
+      for (int i = 0; i < n; i++)
+        if (which[i] && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+          stream_read(m, which[i]);
+      if (!exited && waitpid(m->pid, &status, WNOHANG) == m->pid)
+        exited = true;
+      else if (!exited && pidfd < 0 && kill(m->pid, 0) < 0 && errno == ESRCH)
+        {
+          exited = true;
+          status = -1;
+        }
+    }
+  for (struct stream *s = &m->out; s; s = s == &m->out ? &m->err : NULL)
+    if (s->fd >= 0)
+      stream_emit(m, s, true);
+  if (!exited)
+    waitpid(m->pid, &status, 0);
+  if (pidfd >= 0)
+    close(pidfd);
+  return status < 0 ? -1 : exit_code_from_wait_status(status);
+}
+
+int
+main(int argc, char **argv)
+{
+  static struct monitor m;
+  const char *log_path = NULL;
+  m.out = (struct stream){ .fd = -1, .name = "stdout" };
+  m.err = (struct stream){ .fd = -1, .name = "stderr" };
+  m.hold_fd = m.ready_fd = m.log_fd = -1;
+  if (parse_args(argc, argv, &m, &log_path) < 0)
+    {
+      fprintf(stderr, "ctool-monitor: internal helper of ctool, not meant to be run by hand\n");
+      return 2;
+    }
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  if (log_path)
+    m.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  /* From here on ctool may return: the output has a reader. */
+  if (m.ready_fd >= 0)
+    {
+      write_all(m.ready_fd, "OK\n", 3);
+      close(m.ready_fd);
+    }
+  int code = monitor_loop(&m);
+  if (m.log_fd >= 0)
+    close(m.log_fd);
+  ctool_error_t err = NULL;
+  if (m.exit_dir && exit_record_write(m.exit_dir, m.started, time_now_ns(), code, &err) < 0)
+    ctool_error_free(&err);
+  if (m.hold_fd >= 0)
+    close(m.hold_fd);
+  if (m.cleanup && m.cleanup[0])
+    {
+      int devnull = open("/dev/null", O_RDWR);
+      if (devnull >= 0)
+        {
+          dup2(devnull, 0);
+          dup2(devnull, 1);
+          dup2(devnull, 2);
+        }
+      execv(m.cleanup[0], m.cleanup);
+      _exit(127);
+    }
+  return 0;
+}

@@ -1,0 +1,118 @@
+#include "run-opts.h"
+#include "signals.h"
+#include "util.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define CREATE_OPTIONS                                                                                     \
+  { "name", 0, OPT_STRING, "NAME", "Give the container a name", COMPLETE_NONE },                          \
+  { "rm", 0, OPT_BOOL, NULL, "Remove the container when it exits", NULL },                                 \
+  { "interactive", 'i', OPT_BOOL, NULL, "Keep stdin open", NULL },                                         \
+  { "tty", 't', OPT_BOOL, NULL, "Allocate a pseudo-terminal", NULL },                                      \
+  { "env", 'e', OPT_LIST, "VAR", "Set an environment variable: KEY=VALUE (KEY alone: take it from the host)",   \
+    COMPLETE_NONE },                                                                                       \
+  { "env-file", 0, OPT_LIST, "FILE", "Read environment variables from FILE", COMPLETE_FILES },             \
+  { "workdir", 'w', OPT_STRING, "DIR", "Working directory inside the container", COMPLETE_NONE },           \
+  { "user", 'u', OPT_STRING, "USER", "Run as USER[:GROUP] (names or IDs)", COMPLETE_NONE },        \
+  { "entrypoint", 0, OPT_STRING, "CMD", "Override the image's entrypoint (a string or a JSON array)",      \
+    COMPLETE_NONE },                                                                                       \
+  { "hostname", 0, OPT_STRING, "NAME", "The container's hostname", COMPLETE_NONE },                        \
+  { "volume", 'v', OPT_LIST, "VOLUME", "Mount SRC:DST[:OPTS], a host path or a named volume", COMPLETE_FILES }, \
+  { "tmpfs", 0, OPT_LIST, "MOUNT", "Mount a tmpfs: DIR[:OPTS]", COMPLETE_NONE },                          \
+  { "read-only", 0, OPT_BOOL, NULL, "Make the root filesystem read-only", NULL },                          \
+  { "stop-signal", 0, OPT_STRING, "SIGNAL", "Signal that stops the container (default TERM)",              \
+    COMPLETE_SIGNALS },                                                                                    \
+  { "stop-timeout", 0, OPT_STRING, "SECONDS", "Seconds to wait before killing the container (default 10)", \
+    COMPLETE_NONE },                                                                                       \
+  { "label", 'l', OPT_LIST, "LABEL", "Set a label KEY=VALUE on the container", COMPLETE_NONE },                   \
+  { "pull", 0, OPT_STRING, "POLICY", "Pull the image: missing, always, never", "missing|always|never" },     \
+  { "network", 0, OPT_STRING, "MODE", "Network mode: none, host", "none|host" },                         \
+  { "init", 0, OPT_BOOL, NULL, "Run a minimal init as PID 1 that reaps zombies and forwards signals", NULL }, \
+  { "userns", 0, OPT_STRING, "MODE", "User namespace mode: keep-id maps you to your own UID inside",       \
+    "keep-id" },                                                                                           \
+  { "cap-add", 0, OPT_LIST, "CAP", "Add a capability (ALL for every one)", COMPLETE_NONE },                \
+  { "cap-drop", 0, OPT_LIST, "CAP", "Drop a capability (ALL for every one)", COMPLETE_NONE },              \
+  { "privileged", 0, OPT_BOOL, NULL, "Every capability, no seccomp, no masked paths", NULL },              \
+  { "security-opt", 0, OPT_LIST, "OPT", "seccomp=unconfined|FILE, no-new-privileges, unmask=PATH, mask=PATH", \
+    COMPLETE_NONE },                                                                                       \
+  { "ulimit", 0, OPT_LIST, "LIMIT", "Set a resource limit TYPE=SOFT[:HARD], e.g. nofile=1024:2048", COMPLETE_NONE }
+
+const struct cli_option run_create_options[] = {
+  CREATE_OPTIONS,
+  { NULL },
+};
+
+/* run has two more: -d and --sig-proxy. */
+const struct cli_option run_only_options[] = {
+  { "detach", 'd', OPT_BOOL, NULL, "Run in the background and print the container ID", NULL },
+  { "sig-proxy", 0, OPT_BOOL, NULL, "Forward signals to the container (default true)", NULL },
+  CREATE_OPTIONS,
+  { NULL },
+};
+
+static int
+parse_stop_timeout(const char *s, int *out, ctool_error_t *err)
+{
+  unsigned long long n;
+  if (!str_to_u64(s, &n) || n > INT_MAX)
+    return ctool_error_set(err, 0, "invalid --stop-timeout '%s': give a number of seconds", s);
+  *out = (int) n;
+  return 0;
+}
+
+int
+run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, ctool_error_t *err)
+{
+  memset(o, 0, sizeof *o);
+  o->image = cli_arg(args, 0);
+  o->command = cli_argv(args) + 1;
+  o->name = cli_str(args, "name");
+  o->rm = cli_flag(args, "rm");
+  o->detach = is_run && cli_flag(args, "detach");
+  o->sig_proxy = is_run ? (!cli_given(args, "sig-proxy") || cli_flag(args, "sig-proxy")) : true;
+  o->interactive = cli_flag(args, "interactive");
+  o->tty = cli_flag(args, "tty");
+  o->env = cli_list(args, "env");
+  o->env_files = cli_list(args, "env-file");
+  o->workdir = cli_str(args, "workdir");
+  o->user = cli_str(args, "user");
+  o->entrypoint = cli_str(args, "entrypoint");
+  o->hostname = cli_str(args, "hostname");
+  o->volumes = cli_list(args, "volume");
+  o->tmpfs = cli_list(args, "tmpfs");
+  o->read_only = cli_flag(args, "read-only");
+  o->labels = cli_list(args, "label");
+  o->init = cli_flag(args, "init");
+  o->cap_add = cli_list(args, "cap-add");
+  o->cap_drop = cli_list(args, "cap-drop");
+  o->privileged = cli_flag(args, "privileged");
+  o->security_opts = cli_list(args, "security-opt");
+  o->ulimits = cli_list(args, "ulimit");
+  o->stop_timeout = -1;
+
+  const char *sig = cli_str(args, "stop-signal");
+  if (sig && (o->stop_signal = signal_parse(sig)) < 0)
+    return ctool_error_set(err, 0, "invalid --stop-signal '%s': give a signal name or number, e.g. TERM", sig);
+  const char *timeout = cli_str(args, "stop-timeout");
+  if (timeout && parse_stop_timeout(timeout, &o->stop_timeout, err) < 0)
+    return -1;
+
+  o->pull = cli_str(args, "pull");
+  if (o->pull == NULL || strcmp(o->pull, "newer") == 0)
+    o->pull = "missing";
+  if (strcmp(o->pull, "missing") != 0 && strcmp(o->pull, "always") != 0 && strcmp(o->pull, "never") != 0)
+    return ctool_error_set(err, 0, "invalid --pull '%s': use missing, always or never", o->pull);
+
+  o->network = cli_str(args, "network");
+  if (o->network == NULL || strcmp(o->network, "private") == 0)
+    o->network = "none";
+  if (strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
+    return ctool_error_set(err, 0, "invalid --network '%s': use none or host", o->network);
+
+  const char *userns = cli_str(args, "userns");
+  if (userns && strcmp(userns, "keep-id") != 0 && strcmp(userns, "") != 0 && strcmp(userns, "private") != 0)
+    return ctool_error_set(err, 0, "invalid --userns '%s': use keep-id", userns);
+  o->keep_id = userns && strcmp(userns, "keep-id") == 0;
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* The options of `ctool run` and `ctool create`, parsed once into plain
+ * values before anything is touched. */
+#ifndef CTOOL_RUN_OPTS_H
+#define CTOOL_RUN_OPTS_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "error.h"
+
+struct run_opts {
+  const char *image;          /* the IMAGE positional */
+  char *const *command;       /* positionals after IMAGE (may be empty) */
+  const char *name;
+  bool rm, detach, interactive, tty, sig_proxy;
+  char *const *env;           /* -e KEY=VALUE, KEY, KEY* */
+  char *const *env_files;
+  const char *workdir;
+  const char *user;
+  const char *entrypoint;     /* NULL: the image's; "" clears it */
+  const char *hostname;
+  char *const *volumes;
+  char *const *tmpfs;
+  bool read_only;
+  int stop_signal;            /* 0: the image's or SIGTERM */
+  int stop_timeout;           /* -1: default 10 */
+  char *const *labels;
+  const char *pull;           /* missing, always, never (newer is taken as missing) */
+  const char *network;        /* none, host (more with the network work) */
+  char *const *publish;       /* -p, kept in the metadata for the network work */
+  bool init;
+  bool keep_id;               /* --userns=keep-id */
+  char *const *cap_add, *const *cap_drop;
+  bool privileged;
+  char *const *security_opts;
+  char *const *ulimits;
+};
+
+/* The options of create; run has these plus -d and --sig-proxy. */
+extern const struct cli_option run_create_options[];
+extern const struct cli_option run_only_options[];
+
+/* Fill OUT from parsed arguments (pointers into ARGS: keep ARGS alive).
+ * Checks values that need no image: signal names, numbers, --pull,
+ * --network, --userns. */
+int run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *out, ctool_error_t *err);
+
+#endif

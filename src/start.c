@@ -1,0 +1,277 @@
+#include "start.h"
+#include "foreground.h"
+#include "jsonutil.h"
+#include "logfile.h"
+#include "monitor.h"
+#include "overlay.h"
+#include "sandbox.h"
+#include "userns.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+bool
+status_is_live(enum ctr_status s)
+{
+  return s == CTR_RUNNING || s == CTR_STOPPING || s == CTR_PAUSED;
+}
+
+/* Everything sandbox_start needs, with the storage it points into. */
+struct prepared {
+  json_object *spec;
+  struct idmap map;
+  char **lower;
+  char *upper, *work, *rootfs, *seccomp_cache;
+  struct sandbox_config cfg;
+};
+
+static void
+prepared_clear(struct prepared *p)
+{
+  if (p->spec)
+    json_object_put(p->spec);
+  strv_free(p->lower);
+  free(p->upper);
+  free(p->work);
+  free(p->rootfs);
+  free(p->seccomp_cache);
+  memset(p, 0, sizeof *p);
+}
+
+static int
+prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p, ctool_error_t *err)
+{
+  memset(p, 0, sizeof *p);
+  if (container_spec(c, &p->spec, err) < 0)
+    return ctool_error_prefix(err, "container %s", c->name);
+  if (idmap_for_user(&p->map, json_get_bool(c->meta, META_KEEP_ID, false), err) < 0)
+    return -1;
+  struct overlay_choice choice;
+  if (overlay_mode_choose(ctx->runroot, ctx->root, &choice, err) < 0)
+    return -1;
+  json_object *layers = json_get_array(c->meta, META_LAYERS);
+  p->lower = xzalloc(sizeof *p->lower);
+  for (size_t i = 0; layers && i < json_object_array_length(layers); i++)
+    {
+      const char *l = json_object_get_string(json_object_array_get_idx(layers, i));
+      if (access(l, F_OK) < 0)
+        return ctool_error_set(err, errno, "layer %s of the image of container %s is missing (was the image "
+                                           "removed?)", l, c->name);
+      strv_push(&p->lower, l);
+    }
+  p->upper = xasprintf("%s/upper", c->dir);
+  p->work = xasprintf("%s/work", c->dir);
+  p->rootfs = xasprintf("%s/merged", c->dir);
+  p->seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
+  const char *net = json_get_str(c->meta, META_NETWORK);
+  p->cfg = (struct sandbox_config){
+    .spec = p->spec,
+    .idmap = &p->map,
+    .overlay = choice.mode,
+    .lower_dirs = p->lower[0] ? p->lower : NULL,
+    .upper_dir = p->upper,
+    .work_dir = p->work,
+    .rootfs_dir = p->rootfs,
+    .seccomp_cache_dir = p->seccomp_cache,
+    .stdin_fd = -1,
+    .stdout_fd = -1,
+    .stderr_fd = -1,
+    .host_network = net && strcmp(net, "host") == 0,
+  };
+  return 0;
+}
+
+/* What --rm makes the monitor exec when the container has exited. */
+static char **
+cleanup_argv(const struct cli_ctx *ctx, const struct container *c)
+{
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return NULL;
+  self[n] = '\0';
+  char **argv = NULL;
+  strv_push(&argv, self);
+  strv_push(&argv, "--root");
+  strv_push(&argv, ctx->root);
+  strv_push(&argv, "--runroot");
+  strv_push(&argv, ctx->runroot);
+  strv_push(&argv, "rm");
+  strv_push(&argv, "--force");
+  strv_push(&argv, c->id);
+  return argv;
+}
+
+struct old_record {
+  bool present;
+  int64_t started, finished;
+  int code;
+};
+
+static void
+record_restore(const struct container *c, const struct old_record *old)
+{
+  ctool_error_t e = NULL;
+  if (old->present)
+    exit_record_write(c->dir, old->started, old->finished, old->code, &e);
+  else
+    {
+      cleanup_free char *path = xasprintf("%s/" EXIT_RECORD_FILE, c->dir);
+      unlink(path);
+    }
+  ctool_error_free(&e);
+}
+
+static int
+save_running(const struct container *c, pid_t pid, pid_t monitor, int64_t started, ctool_error_t *err)
+{
+  struct ctr_state st = { .status = CTR_RUNNING, .pid = pid, .monitor_pid = monitor, .started_at = started,
+                          .exit_code = -1 };
+  if (proc_start_time(pid, &st.pid_start) < 0)
+    st.pid_start = 0; /* already gone: reads as exited, which it is */
+  if (proc_start_time(monitor, &st.monitor_start) < 0)
+    st.monitor_start = 0;
+  return state_save(c->rundir, &st, err);
+}
+
+static int
+start_sandbox(void *data, int in, int out, int errfd, pid_t *pid, int *console, ctool_error_t *err)
+{
+  struct sandbox_config cfg = *(const struct sandbox_config *) data;
+  cfg.stdin_fd = in;
+  cfg.stdout_fd = out;
+  cfg.stderr_fd = errfd;
+  return sandbox_start(&cfg, pid, console, err);
+}
+
+static int
+start_detached(const struct cli_ctx *ctx, struct container *c, struct prepared *p, const struct start_opts *o,
+               int64_t started, bool *launched, ctool_error_t *err)
+{
+  cleanup_free char *log_path = xasprintf("%s/" LOG_FILE, c->dir);
+  cleanup_strv char **cleanup = json_get_bool(c->meta, META_RM, false) ? cleanup_argv(ctx, c) : NULL;
+  struct monitor_params mp = {
+    .start = start_sandbox,
+    .start_data = &p->cfg,
+    .tty = json_get_bool(json_get_obj(p->spec, "process"), "terminal", false),
+    .interactive = o->interactive,
+    .log_path = log_path,
+    .exit_dir = c->dir,
+    .started = started,
+    .cleanup = cleanup,
+  };
+  pid_t ctr = 0, mon = 0;
+  if (monitor_spawn(&mp, &ctr, &mon, err) < 0)
+    return -1;
+  *launched = true;
+  return save_running(c, ctr, mon, started, err);
+}
+
+static int
+finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t started, int code,
+                  ctool_error_t *err)
+{
+  int64_t finished = time_now_ns();
+  /* Removed while it ran (rm -f from elsewhere): nothing to record. */
+  if (access(c->dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
+  if (exit_record_write(c->dir, started, finished, code, err) < 0)
+    return -1;
+  if (container_lock(c, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return -1;
+      ctool_error_free(err);
+      return 0;
+    }
+  struct ctr_state st;
+  if (container_state(c, &st, err) < 0)
+    return -1;
+  if (st.started_at == started && st.status != CTR_EXITED)
+    {
+      st.status = CTR_EXITED;
+      st.finished_at = finished;
+      st.exit_code = code;
+      if (state_save(c->rundir, &st, err) < 0)
+        return -1;
+    }
+  if (json_get_bool(c->meta, META_RM, false))
+    return container_remove(ctx, c, err);
+  return 0;
+}
+
+static int
+start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared *p, const struct start_opts *o,
+                 int64_t started, int *exit_code, bool *launched, ctool_error_t *err)
+{
+  bool tty = json_get_bool(json_get_obj(p->spec, "process"), "terminal", false);
+  cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (!o->interactive)
+    p->cfg.stdin_fd = devnull;
+  /* Whatever else ctool inherited stays out of the container. */
+  close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  pid_t pid = 0;
+  int console = -1;
+  if (sandbox_start(&p->cfg, &pid, &console, err) < 0)
+    return -1;
+  *launched = true;
+  cleanup_close int console_fd = console;
+  if (save_running(c, pid, getpid(), started, err) < 0)
+    {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      return -1;
+    }
+  container_unlock(c);
+  struct foreground_opts fo = {
+    .console_fd = tty ? console_fd : -1,
+    .stdin_to_tty = tty && o->interactive,
+    .sig_proxy = o->sig_proxy,
+  };
+  int status = 0;
+  if (foreground_wait(pid, &fo, &status, err) < 0)
+    return -1;
+  *exit_code = exit_code_from_wait_status(status);
+  return finish_foreground(ctx, c, started, *exit_code, err);
+}
+
+int
+container_start(const struct cli_ctx *ctx, struct container *c, const struct start_opts *o, int *exit_code,
+                ctool_error_t *err)
+{
+  if (container_lock(c, err) < 0)
+    return -1;
+  struct ctr_state st;
+  if (container_state(c, &st, err) < 0)
+    return -1;
+  if (status_is_live(st.status))
+    return ctool_error_set(err, 0, "container %s is already running", c->name);
+  struct prepared p;
+  if (prepare(ctx, c, &p, err) < 0)
+    {
+      prepared_clear(&p);
+      return -1;
+    }
+  struct old_record old = { 0 };
+  old.present = exit_record_read(c->dir, &old.started, &old.finished, &old.code) == 0;
+  int64_t started = time_now_ns();
+  int ret = exit_record_write(c->dir, started, 0, -1, err);
+  bool launched = false;
+  if (ret == 0)
+    ret = o->detach ? start_detached(ctx, c, &p, o, started, &launched, err)
+                    : start_foreground(ctx, c, &p, o, started, exit_code, &launched, err);
+  if (ret < 0 && !launched)
+    record_restore(c, &old);
+  prepared_clear(&p);
+  container_unlock(c);
+  return ret;
+}
