@@ -26,6 +26,7 @@ extern const struct cli_command cmd_tag;
 extern const struct cli_command cmd_save;
 extern const struct cli_command cmd_load;
 extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_unshare;
 extern const struct cli_command cmd_complete;
 extern const struct cli_command cmd_commands;
 extern const struct cli_command cmd_sandbox;

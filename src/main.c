@@ -40,6 +40,7 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_save,
   &cmd_load,
   &cmd_info,
+  &cmd_unshare,
   &cmd_help,
   &cmd_complete,
   &cmd_commands,
