@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -53,13 +54,36 @@ sha256_string(const void *data, size_t len, char out[72])
 
 /* ---------- writing ---------- */
 
-static int
-tar_add_bytes(struct archive *a, const char *name, const void *data, size_t len, ctool_error_t *err)
+/* Entries belong to whoever saves (tools that unpack archives as that
+ * user can then chown them to themselves) and carry the time of saving. */
+static struct archive_entry *
+new_entry(const char *name, mode_t type, mode_t perm)
 {
   struct archive_entry *e = archive_entry_new();
   archive_entry_set_pathname(e, name);
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_perm(e, 0644);
+  archive_entry_set_filetype(e, type);
+  archive_entry_set_perm(e, perm);
+  archive_entry_set_uid(e, getuid());
+  archive_entry_set_gid(e, getgid());
+  archive_entry_set_mtime(e, time(NULL), 0);
+  return e;
+}
+
+static int
+tar_add_dir(struct archive *a, const char *name, ctool_error_t *err)
+{
+  struct archive_entry *e = new_entry(name, AE_IFDIR, 0755);
+  int r = archive_write_header(a, e);
+  archive_entry_free(e);
+  if (r != ARCHIVE_OK)
+    return ctool_error_set(err, archive_errno(a), "write %s to the archive: %s", name, archive_error_string(a));
+  return 0;
+}
+
+static int
+tar_add_bytes(struct archive *a, const char *name, const void *data, size_t len, ctool_error_t *err)
+{
+  struct archive_entry *e = new_entry(name, AE_IFREG, 0644);
   archive_entry_set_size(e, (la_int64_t) len);
   int r = archive_write_header(a, e);
   archive_entry_free(e);
@@ -74,10 +98,7 @@ tar_add_fd(struct archive *a, const char *name, int fd, ctool_error_t *err)
   struct stat st;
   if (fstat(fd, &st) < 0)
     return ctool_error_set(err, errno, "stat %s", name);
-  struct archive_entry *e = archive_entry_new();
-  archive_entry_set_pathname(e, name);
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_perm(e, 0644);
+  struct archive_entry *e = new_entry(name, AE_IFREG, 0644);
   archive_entry_set_size(e, st.st_size);
   int r = archive_write_header(a, e);
   archive_entry_free(e);
@@ -145,7 +166,8 @@ save_oci(struct archive *a, struct image_store *s, struct image_info *const *ima
   json_object_object_add(index, "manifests", manifests);
   cleanup_strv char **written = NULL;
   static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-  if (tar_add_bytes(a, "oci-layout", layout, sizeof layout - 1, err) < 0)
+  if (tar_add_bytes(a, "oci-layout", layout, sizeof layout - 1, err) < 0 || tar_add_dir(a, "blobs", err) < 0
+      || tar_add_dir(a, "blobs/sha256", err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     {

@@ -842,6 +842,46 @@ lock_store(struct image_store *s, ctool_error_t *err)
   return steal_fd(&fd);
 }
 
+static char *
+config_digest_of(struct image_store *s, const char *manifest_digest)
+{
+  cleanup_json json_object *m = NULL;
+  ctool_error_t err = NULL;
+  if (read_json_blob(s, manifest_digest, "manifest", &m, &err) < 0)
+    {
+      ctool_error_free(&err);
+      return NULL;
+    }
+  const char *c = json_get_str(json_get_obj(m, "config"), "digest");
+  return c ? xstrdup(c) : NULL;
+}
+
+/* The same image (same config, so same ID and layers) can arrive under
+ * another manifest (a Docker archive, another compression): a nameless
+ * earlier copy is dropped, so that an image shows once, as in Podman. */
+static void
+drop_nameless_twins(struct image_store *s, struct store_image *imgs, size_t *n, const char *digest)
+{
+  cleanup_free char *cfg = config_digest_of(s, digest);
+  if (cfg == NULL)
+    return;
+  for (size_t i = 0; i < *n;)
+    {
+      cleanup_free char *other = NULL;
+      if (strv_len(imgs[i].names) == 0 && strcmp(imgs[i].manifest_digest, digest) != 0
+          && (other = config_digest_of(s, imgs[i].manifest_digest)) && strcmp(other, cfg) == 0)
+        {
+          free(imgs[i].manifest_digest);
+          free(imgs[i].manifest_media_type);
+          strv_free(imgs[i].names);
+          memmove(&imgs[i], &imgs[i + 1], (*n - i - 1) * sizeof *imgs);
+          (*n)--;
+          continue;
+        }
+      i++;
+    }
+}
+
 enum index_op { INDEX_ADD, INDEX_TAG, INDEX_UNTAG, INDEX_DELETE };
 
 /* One read-modify-write of index.json under the store lock. */
@@ -865,6 +905,8 @@ update_index(struct image_store *s, enum index_op op, const char *digest, const 
   switch (op)
     {
     case INDEX_ADD:
+      drop_nameless_twins(s, imgs, &n, digest);
+      img = images_find(imgs, n, digest);
       if (img == NULL)
         img = images_append(&imgs, &n, digest, media_type, size);
       if (name)

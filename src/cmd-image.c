@@ -168,6 +168,16 @@ print_table(char ***cells, size_t rows, size_t cols)
   free(width);
 }
 
+/* -q prints each image ID once (the same image can have two manifests). */
+static bool
+id_listed(const struct image_row *rows, size_t r)
+{
+  for (size_t i = 0; i < r; i++)
+    if (strcmp(rows[i].info->id, rows[r].info->id) == 0)
+      return true;
+  return false;
+}
+
 static int
 run_image_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
@@ -231,8 +241,11 @@ run_image_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
       json_object_put(json);
     }
   else if (quiet)
-    for (size_t r = 0; r < n_rows; r++)
-      printf("%s%.*s\n", no_trunc ? "sha256:" : "", no_trunc ? 64 : 12, rows[r].info->id);
+    {
+      for (size_t r = 0; r < n_rows; r++)
+        if (!id_listed(rows, r))
+          printf("%s%.*s\n", no_trunc ? "sha256:" : "", no_trunc ? 64 : 12, rows[r].info->id);
+    }
   else
     {
       size_t cols = digests ? 6 : 5;
