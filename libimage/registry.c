@@ -263,6 +263,7 @@ static int
 fetch_token(struct registry_endpoint *ep, const char *scope, ctool_error_t *err)
 {
   const char *realm = ep->challenge.realm;
+  cleanup_json json_object *doc = NULL;
   char *url = xstrdup(realm);
   bool first = true;
   append_query(&url, &first, "service", ep->challenge.service);
@@ -310,7 +311,6 @@ fetch_token(struct registry_endpoint *ep, const char *scope, ctool_error_t *err)
       ctool_error_set(err, 0, "the token server %s for %s answered HTTP %ld", realm, ep->host, x->status);
       goto fail;
     }
-  cleanup_json json_object *doc = NULL;
   if (json_parse_text(x->body ? x->body : "", x->body_len, "the token server's answer", &doc, err) < 0)
     goto fail;
   const char *token = json_get_str(doc, "token");
@@ -579,6 +579,7 @@ endpoint_open(struct registry_client *c, const char *host, bool insecure, const 
   ep->tls.verify = c->tls_verify < 0 ? !insecure : c->tls_verify != 0;
   bool allow_http = !ep->tls.verify;
   struct http_xfer *x = NULL;
+  cleanup_free char *certs = NULL;
 
   if (cred)
     {
@@ -593,7 +594,7 @@ endpoint_open(struct registry_client *c, const char *host, bool insecure, const 
   else if (auth_lookup(c->authfile, host, &ep->cred, err) < 0)
     goto fail;
 
-  cleanup_free char *certs = certs_dir_for(host);
+  certs = certs_dir_for(host);
   if (certs && load_certs_dir(ep, certs, err) < 0)
     goto fail;
   ep->tls.ca_blob = ep->ca_blob;
@@ -678,6 +679,27 @@ take_document(struct http_xfer *x, struct registry_document *out)
   return 0;
 }
 
+/* Many registries answer MANIFEST_UNKNOWN for a missing repository as
+ * well as for a missing tag; its tag list tells them apart. False only
+ * when the registry says the repository is unknown. */
+static bool
+repository_exists(struct registry_endpoint *ep, const char *repo, const char *scope)
+{
+  cleanup_free char *path = xasprintf("/v2/%s/tags/list?n=1", repo);
+  struct http_xfer *x = NULL;
+  ctool_error_t ignored = NULL;
+  if (request(ep, path, scope, NULL, SMALL_BODY_MAX, REQ_AUTH, &x, &ignored) < 0)
+    {
+      ctool_error_free(&ignored);
+      return true;
+    }
+  cleanup_free char *code = NULL;
+  cleanup_free char *text = registry_error_text(x, &code);
+  bool exists = !(x->status == 404 && (code == NULL || strcmp(code, "NAME_UNKNOWN") == 0));
+  http_xfer_free(x);
+  return exists;
+}
+
 int
 registry_get_manifest(struct registry_endpoint *ep, const char *repo, const char *reference,
                       struct registry_document *out, ctool_error_t *err)
@@ -691,7 +713,13 @@ registry_get_manifest(struct registry_endpoint *ep, const char *repo, const char
   if (x->status != 200)
     {
       cleanup_free char *what = xasprintf("%s %s", by_digest ? "manifest" : "tag", reference);
-      registry_status_error(ep, x, repo, what, err);
+      if (x->status == 404 && !repository_exists(ep, repo, scope))
+        {
+          ctool_error_set(err, 0, "repository %s/%s not found", ep->host, repo);
+          registry_error_errnum(err, ENOENT);
+        }
+      else
+        registry_status_error(ep, x, repo, what, err);
       http_xfer_free(x);
       return -1;
     }
@@ -753,6 +781,13 @@ registry_check_login(struct registry_client *c, const char *host, bool insecure,
       else if (ret == 0 && x->status != 200)
         ret = ctool_error_set(err, 0, "%s answered HTTP %ld when checking the login", host, x->status);
       http_xfer_free(x);
+    }
+  if (ret < 0 && *err && (*err)->errnum == EACCES)
+    {
+      /* "run ctool login" is no help while logging in. */
+      ctool_error_free(err);
+      ctool_error_set(err, 0, "invalid username or password");
+      registry_error_errnum(err, EACCES);
     }
   registry_endpoint_free(ep);
   return ret;
