@@ -109,6 +109,7 @@ join_plan_build(const struct sandbox_exec_config *c, struct join_plan *p, ctool_
   json_object *seccomp = json_get_obj(json_get_obj(c->spec, "linux"), "seccomp");
   if (sandbox_process_build(c->process, seccomp, c->seccomp_cache_dir, stdio, &p->proc, err) < 0)
     return -1;
+  security_seccomp_save(&p->proc.seccomp);
   return 0;
 }
 

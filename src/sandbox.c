@@ -1,13 +1,14 @@
 /* sandbox_start: from an OCI spec to an isolated, exec'd container process.
  *
  *   parent                                 child (clone: new user, mount, pid, ...)
- *   plan: parse the spec, load seccomp
- *   clone ------------------------------>  wait for GO
- *   newuidmap/newgidmap (userns.c)
- *   GO --------------------------------->  join namespaces given by path,
- *   before_start (cgroup, slirp4netns)      hostname, mounts, pivot_root,
- *   START ------------------------------>  stdio/pty, user, caps, seccomp;
- *                                          wait for START; exec
+ *   namespaces from the spec
+ *   clone ------------------------------>  plan: parse the spec, read the
+ *   newuidmap/newgidmap (userns.c)           cached seccomp filter (or compile
+ *                                            it), all while the maps are written
+ *   GO --------------------------------->  cache a new filter, join namespaces
+ *   before_start (cgroup, slirp4netns)      given by path, hostname, mounts,
+ *                                           pivot_root, stdio/pty, user, caps,
+ *   START ------------------------------>  seccomp; wait for START; exec
  *   EOF (the child's end closes on exec) or ERROR + message
  */
 #include "sandbox.h"
@@ -109,14 +110,21 @@ namespaces_parse(json_object *spec, bool host_network, struct start_plan *p, cto
   return 0;
 }
 
+/* The parent's part: what clone needs. */
 static int
-start_plan_build(const struct sandbox_config *c, struct start_plan *p, ctool_error_t *err)
+start_plan_namespaces(const struct sandbox_config *c, struct start_plan *p, ctool_error_t *err)
 {
   memset(p, 0, sizeof *p);
   if (c->spec == NULL || c->idmap == NULL)
     return ctool_error_set(err, EINVAL, "sandbox_start: no spec or no ID map");
-  if (namespaces_parse(c->spec, c->host_network, p, err) < 0)
-    return -1;
+  return namespaces_parse(c->spec, c->host_network, p, err);
+}
+
+/* The child's part, done while the parent writes the ID maps: only memory
+ * and reading files (an unmapped user may not create any). */
+static int
+start_plan_build(const struct sandbox_config *c, struct start_plan *p, ctool_error_t *err)
+{
   const char *hostname = json_get_str(c->spec, "hostname");
   const char *domainname = json_get_str(c->spec, "domainname");
   p->hostname = hostname && *hostname ? xstrdup(hostname) : NULL;
@@ -152,12 +160,19 @@ child_setup(const struct start_plan *p, int sock, ctool_error_t *err)
 }
 
 static _Noreturn void
-child_main(const struct start_plan *p, int sock)
+child_main(const struct sandbox_config *c, struct start_plan *p, int sock)
 {
   ctool_error_t err = NULL;
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sandbox_reset_signals();
+  int r = start_plan_build(c, p, &err);
+  /* Report only after GO: the parent is busy with the maps until then. */
   channel_wait(sock, CHANNEL_GO);
+  if (r < 0)
+    channel_fail(sock, &err);
+  if (p->proc.has_seccomp)
+    log_debug("sandbox: seccomp filter %s", p->proc.seccomp.from_cache ? "cached" : "compiled");
+  security_seccomp_save(&p->proc.seccomp);
   child_setup(p, sock, &err);
   channel_fail(sock, &err);
 }
@@ -235,9 +250,8 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   *pid_out = -1;
   if (console_fd)
     *console_fd = -1;
-  if (start_plan_build(c, &plan, err) < 0)
+  if (start_plan_namespaces(c, &plan, err) < 0)
     goto out;
-  log_debug("sandbox: spec parsed, seccomp %s: %.2f ms", plan.proc.has_seccomp ? plan.proc.seccomp.from_cache ? "cached" : "compiled" : "none", ms_since(&t0));
   if (channel_open(sv, err) < 0)
     goto out;
   pid = (pid_t) syscall(SYS_clone, plan.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -249,7 +263,7 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   if (pid == 0)
     {
       close(sv[0]);
-      child_main(&plan, sv[1]);
+      child_main(c, &plan, sv[1]);
     }
   close(sv[1]);
   sv[1] = -1;
@@ -267,7 +281,7 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   channel_send(sv[0], CHANNEL_START, 0, NULL, -1); /* a dead child is reported below */
   if (collect_child(sv[0], console_fd, err) < 0)
     goto fail;
-  log_debug("sandbox: %s exec'd as PID %d: %.2f ms", plan.proc.args[0], (int) pid, ms_since(&t0));
+  log_debug("sandbox: exec'd as PID %d: %.2f ms", (int) pid, ms_since(&t0));
   *pid_out = pid;
   ret = 0;
   goto out;

@@ -477,19 +477,11 @@ security_seccomp_prepare(json_object *seccomp, const char *cache_dir, struct sec
   memset(out, 0, sizeof *out);
   if (seccomp_flags_parse(json_get_array(seccomp, "flags"), &out->flags, err) < 0)
     return -1;
-  cleanup_close int dirfd = -1;
   cleanup_free char *name = NULL;
   if (cache_dir)
     {
       name = security_seccomp_cache_name(seccomp);
-      dirfd = open(cache_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (dirfd < 0 && errno == ENOENT)
-        {
-          ctool_error_t ignored = NULL;
-          if (mkdir_p(cache_dir, 0700, &ignored) < 0)
-            ctool_error_free(&ignored);
-          dirfd = open(cache_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        }
+      cleanup_close int dirfd = open(cache_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (dirfd >= 0 && seccomp_cache_read(dirfd, name, &out->bpf, &out->len))
         {
           out->from_cache = true;
@@ -498,16 +490,27 @@ security_seccomp_prepare(json_object *seccomp, const char *cache_dir, struct sec
     }
   if (seccomp_compile(seccomp, &out->bpf, &out->len, err) < 0)
     return -1;
-  if (dirfd >= 0)
-    {
-      ctool_error_t cache_err = NULL;
-      if (write_file_atomic_at(dirfd, name, out->bpf, out->len, 0600, false, &cache_err) < 0)
-        {
-          log_debug("seccomp cache: %s", cache_err->msg);
-          ctool_error_free(&cache_err);
-        }
-    }
+  if (cache_dir)
+    out->save_path = xasprintf("%s/%s", cache_dir, name);
   return 0;
+}
+
+void
+security_seccomp_save(struct security_seccomp *f)
+{
+  if (f->save_path == NULL)
+    return;
+  cleanup_free char *dir = xstrdup(f->save_path);
+  *strrchr(dir, '/') = '\0';
+  ctool_error_t err = NULL;
+  if (mkdir_p(dir, 0700, &err) < 0
+      || write_file_atomic_at(AT_FDCWD, f->save_path, f->bpf, f->len, 0600, false, &err) < 0)
+    {
+      log_debug("seccomp cache: %s", err->msg);
+      ctool_error_free(&err);
+    }
+  free(f->save_path);
+  f->save_path = NULL;
 }
 
 int
@@ -527,6 +530,8 @@ security_seccomp_load(const struct security_seccomp *f, ctool_error_t *err)
 void
 security_seccomp_free(struct security_seccomp *f)
 {
+  free(f->save_path);
+  f->save_path = NULL;
   free(f->bpf);
   f->bpf = NULL;
   f->len = 0;

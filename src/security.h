@@ -49,14 +49,19 @@ struct security_seccomp {
   size_t len;          /* bytes */
   unsigned flags;      /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
   bool from_cache;
+  char *save_path;     /* compiled now: where the cache wants it */
 };
 
 /* Compile linux.seccomp (an OCI object) with libseccomp, or load the
  * filter compiled earlier from CACHE_DIR/HASH.bpf, where HASH covers the
  * profile, the architecture and the libseccomp version. CACHE_DIR NULL:
- * no cache. */
+ * no cache. Only reads files, so that a process whose user namespace has
+ * no ID map yet can call it. */
 int security_seccomp_prepare(json_object *seccomp, const char *cache_dir, struct security_seccomp *out,
                              ctool_error_t *err);
+/* Store a filter compiled by security_seccomp_prepare in the cache
+ * (creating the directory); failures only log. */
+void security_seccomp_save(struct security_seccomp *f);
 /* The cache file name (64 hex digits + ".bpf") for SECCOMP; malloc'd. */
 char *security_seccomp_cache_name(json_object *seccomp);
 /* Install the filter in the calling thread. */

@@ -130,7 +130,7 @@ sandbox_bg() {
   assert_equal "${#lines[@]}" 1
   run -0 --separate-stderr ctool --log-level debug __sandbox --defaults --lower "$SANDBOX_ROOTFS" \
     --upper "$BATS_TEST_TMPDIR/upper" --work "$BATS_TEST_TMPDIR/work" --rootfs "$BATS_TEST_TMPDIR/merged" "$BUNDLE"
-  [[ "$stderr" == *"seccomp cached"* ]] || fail "the second start compiled again: $stderr"
+  [[ "$stderr" == *"seccomp filter cached"* ]] || fail "the second start compiled again: $stderr"
 }
 
 @test "the spec's own seccomp profile is applied" {

@@ -390,6 +390,9 @@ test_seccomp_cache(void **state)
   assert_int_equal(security_seccomp_prepare(s, cache, &a, &err), 0);
   assert_false(a.from_cache);
   assert_true(a.len > 0 && a.len % 8 == 0);
+  assert_non_null(a.save_path);
+  security_seccomp_save(&a);   /* creates the directory too */
+  assert_null(a.save_path);
   assert_int_equal(security_seccomp_prepare(s, cache, &b, &err), 0);
   assert_true(b.from_cache);
   assert_int_equal(a.len, b.len);
