@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include "fsutil.h"
 #include "jsonutil.h"
+#include "lookup.h"
 #include "store.h"
 #include "util.h"
 
@@ -440,6 +442,136 @@ test_stale_tmp_cleaned(void **state)
   image_store_close(s);
 }
 
+static struct image_info *
+lookup_ok(struct image_store *s, const char *name)
+{
+  struct image_info *info = NULL;
+  ctool_error_t err = NULL;
+  if (image_store_lookup(s, name, &info, &err) < 0)
+    fail_msg("lookup %s: %s", name, err->msg);
+  return info;
+}
+
+static void
+assert_lookup_id(struct image_store *s, const char *name, const struct fake_image *want)
+{
+  struct image_info *info = lookup_ok(s, name);
+  if (strcmp(info->id, want->config_digest + 7) != 0)
+    fail_msg("'%s' found %.12s, not %.12s", name, info->id, want->config_digest + 7);
+  image_info_free(info);
+}
+
+static void
+test_lookup_rules(void **state)
+{
+  struct image_store *s;
+  ctool_error_t err = NULL;
+  assert_int_equal(image_store_open(root, &s, &err), 0);
+  const char *a[] = { "a" }, *b[] = { "b" }, *c[] = { "c" };
+  struct fake_image hub = { 0 }, local = { 0 }, other = { 0 };
+  make_image(s, a, 1, "hub", &hub);
+  make_image(s, b, 1, "local", &local);
+  make_image(s, c, 1, "other", &other);
+  assert_int_equal(store_commit_image(s, "docker.io/library/busybox:latest", hub.manifest_digest, fake_extract, NULL, &err), 0);
+  assert_int_equal(store_commit_image(s, "127.0.0.1:5000/ctool-test/busybox:latest", local.manifest_digest, fake_extract, NULL, &err), 0);
+  assert_int_equal(store_commit_image(s, "quay.example/team/app:1", other.manifest_digest, fake_extract, NULL, &err), 0);
+
+  /* The normalized name first, then the end of repository paths. */
+  assert_lookup_id(s, "busybox", &hub);
+  assert_lookup_id(s, "busybox:latest", &hub);
+  assert_lookup_id(s, "docker.io/library/busybox", &hub);
+  assert_lookup_id(s, "ctool-test/busybox", &local);
+  assert_lookup_id(s, "127.0.0.1:5000/ctool-test/busybox", &local);
+  assert_lookup_id(s, "app:1", &other);
+  assert_lookup_id(s, "team/app:1", &other);
+  /* IDs, prefixes, sha256:, name@digest. */
+  assert_lookup_id(s, other.config_digest + 7, &other);
+  char prefix[13];
+  snprintf(prefix, sizeof prefix, "%.12s", local.config_digest + 7);
+  assert_lookup_id(s, prefix, &local);
+  assert_lookup_id(s, local.config_digest, &local);
+  char *by_digest = xasprintf("quay.example/team/app@%s", other.manifest_digest);
+  assert_lookup_id(s, by_digest, &other);
+  free(by_digest);
+
+  /* Not found: ENOENT, the input quoted. Partial components never match. */
+  struct image_info *info = NULL;
+  const char *missing[] = { "sybox", "app", "app:2", "eam/app:1", "0000000000" };
+  for (size_t i = 0; i < ARRAY_SIZE(missing); i++)
+    {
+      assert_int_equal(image_store_lookup(s, missing[i], &info, &err), -1);
+      assert_int_equal(err->errnum, ENOENT);
+      assert_non_null(strstr(err->msg, missing[i]));
+      ctool_error_free(&err);
+    }
+
+  /* Two images that end the same way: ambiguous, both named. */
+  assert_int_equal(store_tag_image(s, hub.manifest_digest, "other.example/x/app:1", &err), 0);
+  assert_int_equal(image_store_lookup(s, "app:1", &info, &err), -1);
+  assert_non_null(strstr(err->msg, "ambiguous"));
+  assert_non_null(strstr(err->msg, "quay.example/team/app:1"));
+  assert_non_null(strstr(err->msg, "other.example/x/app:1"));
+  ctool_error_free(&err);
+
+  /* Which name matched (rmi untags that one). */
+  char *matched = NULL;
+  assert_int_equal(image_store_lookup_name(s, "team/app:1", &info, &matched, &err), 0);
+  assert_string_equal(matched, "quay.example/team/app:1");
+  free(matched);
+  image_info_free(info);
+  assert_int_equal(image_store_lookup_name(s, prefix, &info, &matched, &err), 0);
+  assert_null(matched);
+  image_info_free(info);
+
+  /* New names as Podman's tag makes them. */
+  char *name = NULL;
+  assert_int_equal(store_resolve_name(s, "mybox", &name, &err), 0);
+  assert_string_equal(name, "localhost/mybox:latest");
+  free(name);
+  assert_int_equal(store_resolve_name(s, "reg.example:5000/a/b", &name, &err), 0);
+  assert_string_equal(name, "reg.example:5000/a/b:latest");
+  free(name);
+  assert_int_equal(store_resolve_name(s, "Bad:Name:", &name, &err), -1);
+  ctool_error_free(&err);
+
+  fake_image_free(&hub);
+  fake_image_free(&local);
+  fake_image_free(&other);
+  image_store_close(s);
+}
+
+static void
+test_same_config_twice_is_one_image(void **state)
+{
+  struct image_store *s;
+  ctool_error_t err = NULL;
+  assert_int_equal(image_store_open(root, &s, &err), 0);
+  const char *a[] = { "a" };
+  struct fake_image one = { 0 }, two = { 0 };
+  make_image(s, a, 1, "same", &one);
+  make_image(s, a, 1, "same", &two);
+  /* A second manifest for the same config (another layer media type). */
+  char *text = NULL;
+  size_t len;
+  assert_int_equal(store_read_blob(s, one.manifest_digest, &text, &len, &err), 0);
+  char *other = xasprintf("%s ", text);
+  free(two.manifest_digest);
+  two.manifest_digest = put_blob(s, other);
+  free(other);
+  free(text);
+  assert_int_equal(store_commit_image(s, "example.com/x:1", one.manifest_digest, fake_extract, NULL, &err), 0);
+  assert_int_equal(store_commit_image(s, "example.com/x:1", two.manifest_digest, fake_extract, NULL, &err), 0);
+  struct store_image *imgs;
+  size_t n;
+  assert_int_equal(store_list_images(s, &imgs, &n, &err), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(imgs[0].manifest_digest, two.manifest_digest);
+  store_images_free(imgs, n);
+  fake_image_free(&one);
+  fake_image_free(&two);
+  image_store_close(s);
+}
+
 int
 main(void)
 {
@@ -452,6 +584,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_names_move_and_gc, setup, teardown),
     cmocka_unit_test_setup_teardown(test_gc_deferred_while_writing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_stale_tmp_cleaned, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lookup_rules, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_same_config_twice_is_one_image, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
