@@ -390,10 +390,44 @@ sandbox_process_run(const struct sandbox_process *p, int sock, bool setgroups_al
   return exec_failed(p->args[0], errno, err);
 }
 
+/* PID 1 is a copy of ctool: blank its command line (ctool's options,
+ * host paths) so that the container's /proc/1/cmdline says only what it
+ * is. The arguments live in [arg_start, arg_end) of /proc/self/stat. */
+static void
+hide_cmdline(void)
+{
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return;
+  buf[n] = '\0';
+  /* Fields after the command name, which may hold spaces: "(comm) S ...". */
+  char *p = strrchr(buf, ')');
+  unsigned long start = 0, end = 0;
+  for (int field = 2; p && *p && field < 49; field++)
+    {
+      p = strchr(p + 1, ' ');
+      if (p && field + 1 == 48)
+        start = strtoul(p + 1, NULL, 10);
+      if (p && field + 1 == 49)
+        end = strtoul(p + 1, NULL, 10);
+    }
+  static const char name[] = "ctool-init";
+  if (start == 0 || end <= start + sizeof name)
+    return;
+  memset((void *) start, 0, end - start);
+  memcpy((void *) start, name, sizeof name);
+}
+
 _Noreturn void
 sandbox_init_loop(pid_t child)
 {
   prctl(PR_SET_NAME, "ctool-init", 0, 0, 0);
+  hide_cmdline();
   sigset_t all;
   sigfillset(&all);
   for (;;)

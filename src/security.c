@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <seccomp.h>
 #include <string.h>
@@ -95,9 +96,7 @@ security_caps_apply_bounding(const struct security_caps *caps, ctool_error_t *er
     {
       if (caps->bounding & (UINT64_C(1) << c))
         continue;
-      if (cap_get_bound((cap_value_t) c) <= 0)
-        continue;
-      if (cap_drop_bound((cap_value_t) c) < 0)
+      if (cap_drop_bound((cap_value_t) c) < 0 && errno != EINVAL)
         return ctool_error_set(err, errno, "drop capability %s from the bounding set", cap_to_name((cap_value_t) c));
     }
   return 0;
@@ -438,6 +437,8 @@ security_seccomp_cache_name(json_object *seccomp)
                     SECCOMP_COMPILER, CTOOL_GOARCH, v->major, v->minor, v->micro);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned md_len = 0;
+  /* A digest needs no openssl.cnf: do not read and parse it on the hot path. */
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
   EVP_MD_CTX *h = EVP_MD_CTX_new();
   EVP_DigestInit_ex(h, EVP_sha256(), NULL);
   EVP_DigestUpdate(h, header, (size_t) hl);

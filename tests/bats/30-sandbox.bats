@@ -246,10 +246,12 @@ sandbox_bg() {
 
 @test "--init: a minimal init is PID 1, reaps orphans and passes the exit code" {
   spec '.annotations = {"io.ctool.init": "true"}'
-  run -7 sandbox sh -c '(sleep 0.2 &); sleep 0.5; ps -o pid,stat,comm | grep -c " Z " ; cat /proc/1/comm; echo $$; exit 7'
+  run -7 sandbox sh -c '(sleep 0.2 &); sleep 0.5; ps -o pid,stat,comm | grep -c " Z " ; cat /proc/1/comm; echo $$; tr "\0" " " < /proc/1/cmdline; echo; exit 7'
   assert_line --index 0 "0"            # the orphaned sleep was reaped
   assert_line --index 1 "ctool-init"
   assert_line --index 2 "2"
+  # ctool's own command line (options, host paths) does not show.
+  assert_line --index 3 --regexp '^ctool-init *$'
   run -0 sandbox grep -E '^(NoNewPrivs|Seccomp):' /proc/1/status
   assert_output $'NoNewPrivs:\t1\nSeccomp:\t2'
 }
