@@ -436,12 +436,14 @@ probe_subids(struct probe *p)
   if (p->subuid.n == 0 || p->subgid.n == 0)
     {
       cleanup_free char *fix = subid_fix_command(p->user);
+      bool both = p->subuid.n == 0 && p->subgid.n == 0;
       const char *file = p->subuid.n == 0 ? subid_file_path(SUBID_UID) : subid_file_path(SUBID_GID);
+      cleanup_free char *where = both ? xasprintf("%s and %s", subid_file_path(SUBID_UID), subid_file_path(SUBID_GID))
+                                      : xstrdup(file);
       probe_add_problem(p, PROBE_ERROR, p->subuid.n == 0 ? "subuid" : "subgid", file, fix,
                         "%s has no subordinate %s in %s: containers get a single-ID mapping, and images with files "
                         "owned by other users cannot be pulled or run",
-                        p->user, p->subuid.n == 0 && p->subgid.n == 0 ? "UIDs or GIDs" : p->subuid.n == 0 ? "UIDs" : "GIDs",
-                        p->subuid.n == 0 && p->subgid.n == 0 ? "/etc/subuid and /etc/subgid" : file);
+                        p->user, both ? "UIDs or GIDs" : p->subuid.n == 0 ? "UIDs" : "GIDs", where);
     }
   check_overlaps(p, SUBID_UID, &p->subuid);
   check_overlaps(p, SUBID_GID, &p->subgid);
