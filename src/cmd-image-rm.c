@@ -2,14 +2,14 @@
  * collect the blobs and layers nothing needs any more. */
 #include "cmd-image.h"
 #include "commands.h"
+#include "container.h"
 #include "extract.h"
+#include "stop.h"
 #include "jsonutil.h"
 #include "libimage/lookup.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,35 +39,45 @@ record_failure(struct rm_outcome *o, int code, ctool_error_t *err, ctool_error_t
   o->failures++;
 }
 
-/* The containers that use IMAGE_ID: ROOT/containers/ID/ctool.json with
- * "ImageId" (see container.h), read without their locks: a container
- * being created right now may be missed, as with Podman.
- * TODO(integration): with container.c in the build, rmi -f removes the
- * stopped containers (container_remove) as Podman does. */
-static char **
-containers_using(struct cli_ctx *ctx, const char *image_id)
+/* The containers that use IMAGE_ID (their "ImageId"). */
+static struct container **
+containers_using(struct cli_ctx *ctx, const char *image_id, size_t *n_out, ctool_error_t *err)
 {
-  cleanup_free char *dir = xasprintf("%s/containers", ctx->root);
-  cleanup_dir DIR *d = opendir(dir);
-  char **ids = NULL;
-  struct dirent *de;
-  while (d && (de = readdir(d)) != NULL)
+  struct container **list = NULL, **out;
+  size_t n = 0, k = 0;
+  *n_out = 0;
+  if (container_list(ctx, &list, &n, err) < 0)
+    return NULL;
+  out = xzalloc((n + 1) * sizeof *out);
+  for (size_t i = 0; i < n; i++)
     {
-      if (strlen(de->d_name) != 64)
-        continue;
-      cleanup_free char *meta = xasprintf("%s/%s/ctool.json", dir, de->d_name);
-      cleanup_json json_object *o = NULL;
-      ctool_error_t e = NULL;
-      if (json_read_file_at(AT_FDCWD, meta, &o, &e) < 0)
-        {
-          ctool_error_free(&e);
-          continue;
-        }
-      const char *id = json_get_str(o, "ImageId");
+      const char *id = json_get_str(list[i]->meta, META_IMAGE_ID);
       if (id && strcmp(id, image_id) == 0)
-        strv_push(&ids, de->d_name);
+        out[k++] = steal_pointer(&list[i]);
     }
-  return ids;
+  container_list_free(list, n);
+  *n_out = k;
+  return out;
+}
+
+/* rmi -f, as Podman: the containers using the image go first, running
+ * ones stopped (their stop signal and timeout). */
+static int
+remove_containers(struct cli_ctx *ctx, struct container **users, size_t n, ctool_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct container *c = users[i];
+      struct ctr_state st;
+      if (container_lock(c, err) < 0 || container_state(c, &st, err) < 0)
+        return -1;
+      if (st.status != CTR_CREATED && st.status != CTR_EXITED && container_stop(c, -1, err) < 0)
+        return -1;
+      if (container_remove(ctx, c, err) < 0)
+        return -1;
+      container_unlock(c);
+    }
+  return 0;
 }
 
 static void
@@ -94,11 +104,20 @@ rm_one(struct cli_ctx *ctx, struct image_store *s, const char *arg, bool force, 
   if (matched == NULL && names > 1 && !force)
     return ctool_error_set(err, 0, "unable to delete image %.12s by ID with more than one name (%s, ...): untag it or use --force",
                            info->id, info->names[0]);
-  cleanup_strv char **users = containers_using(ctx, info->id);
-  if (users)
-    return ctool_error_set_exit(err, RMI_IN_USE, 0,
-                                "image %s (%.12s) is in use by container %.12s: remove the container first (ctool rm %.12s)",
-                                arg, info->id, users[0], users[0]);
+  size_t n_users = 0;
+  struct container **users = containers_using(ctx, info->id, &n_users, err);
+  if (users == NULL)
+    return -1;
+  int ret = 0;
+  if (n_users > 0 && !force)
+    ret = ctool_error_set_exit(err, RMI_IN_USE, 0,
+                               "image %s (%.12s) is in use by container %.12s (%s): remove the container first or use --force",
+                               arg, info->id, users[0]->id, users[0]->name);
+  else if (n_users > 0)
+    ret = remove_containers(ctx, users, n_users, err);
+  container_list_free(users, n_users);
+  if (ret < 0)
+    return -1;
   if (store_delete_image(s, info->manifest_digest, err) < 0)
     return -1;
   print_deleted(info);
@@ -170,7 +189,7 @@ run_image_rm(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 
 static const struct cli_option image_rm_options[] = {
   { "all", 'a', OPT_BOOL, NULL, "Remove all images", NULL },
-  { "force", 'f', OPT_BOOL, NULL, "Remove an image with several names by its ID (all names go)", NULL },
+  { "force", 'f', OPT_BOOL, NULL, "Also remove the containers using the image (stopping running ones), and all names of an image given by ID", NULL },
   { "ignore", 'i', OPT_BOOL, NULL, "Ignore images that do not exist", NULL },
   { NULL },
 };
@@ -229,8 +248,7 @@ run_image_prune(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   for (size_t i = 0; i < n && ret == 0; i++)
     {
       struct image_info *info = infos[i];
-      cleanup_strv char **users = containers_using(ctx, info->id);
-      if ((!all && strv_len(info->names) > 0) || users)
+      if ((!all && strv_len(info->names) > 0) || container_image_in_use(ctx, info->id))
         continue;
       if (store_delete_image(s, info->manifest_digest, err) < 0)
         ret = -1;

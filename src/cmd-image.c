@@ -3,6 +3,7 @@
  * cmd-image-archive.c. */
 #include "cmd-image.h"
 #include "commands.h"
+#include "container.h"
 #include "extract.h"
 #include "image-view.h"
 #include "jsonutil.h"
@@ -179,6 +180,18 @@ id_listed(const struct image_row *rows, size_t r)
 }
 
 static int
+containers_of(struct container **ctrs, size_t n, const char *image_id)
+{
+  int count = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *id = json_get_str(ctrs[i]->meta, META_IMAGE_ID);
+      count += id && strcmp(id, image_id) == 0;
+    }
+  return count;
+}
+
+static int
 run_image_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
@@ -207,13 +220,21 @@ run_image_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct image_row *rows = xzalloc((n * 4 + 1) * sizeof *rows);
   size_t n_rows = 0, cap = n * 4 + 1;
   json_object *json = format && strcmp(format, "json") == 0 ? json_object_new_array() : NULL;
+  struct container **ctrs = NULL;
+  size_t n_ctrs = 0;
+  ctool_error_t ctr_err = NULL;
+  if (json && container_list(ctx, &ctrs, &n_ctrs, &ctr_err) < 0)
+    {
+      log_warn("%s", ctr_err->msg);
+      ctool_error_free(&ctr_err);
+    }
   for (size_t i = 0; i < n; i++)
     {
       if (!passes_filters(&filters, infos[i]))
         continue;
       if (json)
         {
-          json_object_array_add(json, image_list_json(infos[i], 0));
+          json_object_array_add(json, image_list_json(infos[i], containers_of(ctrs, n_ctrs, infos[i]->id)));
           continue;
         }
       size_t names = strv_len(infos[i]->names);
@@ -290,6 +311,7 @@ run_image_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     }
   free(rows);
   strv_free(filters.references);
+  container_list_free(ctrs, n_ctrs);
   image_infos_free(infos, n);
   image_store_close(s);
   return ret;

@@ -198,6 +198,17 @@ Deleted: $id"
   run -2 ctool rmi "$IMAGE"
   assert_output --partial "in use by container"
   run -0 ctool image inspect "$IMAGE"
+  run -0 ctool images --format json
+  [ "$(jq '.[0].Containers' <<< "$output")" = 1 ]
+  # prune -a keeps it too.
+  run -0 ctool image prune -a -f
+  assert_output ""
+  # -f removes the container first, as with Podman.
+  run -0 ctool rmi -f "$IMAGE"
+  assert_line --partial "Deleted: "
+  run -125 ctool container inspect user
+  run -0 ctool images -q
+  assert_output ""
 }
 
 @test "rmi --all removes every image" {
