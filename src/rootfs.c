@@ -51,7 +51,7 @@ static const struct {
 
 /* Options Podman passes that the runtime acts on elsewhere or not at all. */
 static const char *const ignored_options[] = {
-  "tmpcopyup", "notmpcopyup", "copy", "nocopy", "z", "Z", "U", "private_chown", NULL,
+  "notmpcopyup", "copy", "nocopy", "z", "Z", "U", "private_chown", NULL,
 };
 
 static bool
@@ -80,6 +80,11 @@ rootfs_parse_options(json_object *options, struct rootfs_mount *m, ctool_error_t
         {
           m->bind = true;
           m->recursive = o[0] == 'r';
+          continue;
+        }
+      if (strcmp(o, "tmpcopyup") == 0)
+        {
+          m->copy_up = true;
           continue;
         }
       if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0)
@@ -405,12 +410,133 @@ data_without_gid(const char *data)
   return out;
 }
 
+static int copy_tree(int src, int dst, int depth, ctool_error_t *err);
+
+static int
+copy_file(int src, int dst, const char *name, const struct stat *st, ctool_error_t *err)
+{
+  cleanup_close int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+  if (in < 0 || out < 0)
+    return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+  for (;;)
+    {
+      ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
+      if (n == 0)
+        break;
+      if (n < 0)
+        {
+          char buf[65536];
+          n = read(in, buf, sizeof buf);
+          if (n == 0)
+            break;
+          if (n < 0 || write(out, buf, (size_t) n) != n)
+            return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+        }
+    }
+  if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
+    log_debug("copy %s: keep owner and mode: %s", name, strerror(errno));
+  return 0;
+}
+
+/* One entry of SRC into DST: directories, files, symlinks and fifos, with
+ * their owners and modes (what Podman's tmpcopyup keeps). */
+static int
+copy_entry(int src, int dst, const char *name, int depth, ctool_error_t *err)
+{
+  struct stat st;
+  if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+  if (S_ISREG(st.st_mode))
+    return copy_file(src, dst, name, &st, err);
+  if (S_ISLNK(st.st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat(src, name, target, sizeof target - 1);
+      if (n < 0)
+        return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+      target[n] = '\0';
+      if (symlinkat(target, dst, name) < 0)
+        return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+    }
+  else if (S_ISFIFO(st.st_mode))
+    {
+      if (mkfifoat(dst, name, st.st_mode & 07777) < 0)
+        return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+    }
+  else if (S_ISDIR(st.st_mode))
+    {
+      if (mkdirat(dst, name, st.st_mode & 07777) < 0)
+        return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+      cleanup_close int s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0)
+        return ctool_error_set(err, errno, "copy %s into the tmpfs", name);
+      if (copy_tree(s, d, depth + 1, err) < 0)
+        return -1;
+    }
+  else
+    return 0; /* device nodes and sockets stay behind */
+  if (fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    log_debug("copy %s: keep the owner: %s", name, strerror(errno));
+  return 0;
+}
+
+static int
+copy_tree(int src, int dst, int depth, ctool_error_t *err)
+{
+  if (depth > 64)
+    return ctool_error_set(err, ELOOP, "copy into the tmpfs");
+  int fd = dup(src);
+  if (fd < 0)
+    return ctool_error_set(err, errno, "copy into the tmpfs");
+  cleanup_dir DIR *d = fdopendir(fd);
+  if (d == NULL)
+    {
+      close(fd);
+      return ctool_error_set(err, errno, "copy into the tmpfs");
+    }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        continue;
+      if (copy_entry(src, dst, e->d_name, depth, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* tmpcopyup: after a tmpfs covers DEST, fill it with what was under it
+ * (UNDER: the directory, opened before the mount) and give its root the
+ * directory's mode and owner. */
+static int
+copy_up(int rootfd, int under, const char *dest, ctool_error_t *err)
+{
+  cleanup_close int top = safe_openat(rootfd, dest, O_RDONLY | O_DIRECTORY, 0);
+  struct stat st;
+  if (top < 0 || fstat(under, &st) < 0)
+    return ctool_error_set(err, errno, "tmpcopyup %s", dest);
+  if (fchmod(top, st.st_mode & 07777) < 0 || fchown(top, st.st_uid, st.st_gid) < 0)
+    log_debug("tmpcopyup %s: keep owner and mode: %s", dest, strerror(errno));
+  if (copy_tree(under, top, 0, err) < 0)
+    return ctool_error_prefix(err, "tmpcopyup %s", dest);
+  return 0;
+}
+
 static int
 mount_filesystem(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
 {
   cleanup_close int target = rootfs_open_target(rootfd, m->destination, true, err);
   if (target < 0)
     return -1;
+  cleanup_close int under = -1;
+  if (m->copy_up && strcmp(m->type, "tmpfs") == 0)
+    {
+      under = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (under < 0)
+        return ctool_error_set(err, errno, "tmpcopyup %s", m->destination);
+    }
   const char *type = m->type;
   bool cgroup = strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0;
   if (cgroup)
@@ -423,7 +549,7 @@ mount_filesystem(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
       r = mount(m->source, fd_path(target).s, type, flags, data);
     }
   if (r == 0)
-    return 0;
+    return under >= 0 ? copy_up(rootfd, under, m->destination, err) : 0;
   int e = errno;
   /* Filesystems a user namespace may not mount when it does not own the
    * matching namespace (--network host, a host cgroup namespace): show the

@@ -24,6 +24,7 @@ struct rootfs_mount {
   unsigned long flags;        /* MS_RDONLY, MS_NOSUID, ... */
   unsigned long propagation;  /* MS_PRIVATE|MS_REC, ...; 0 = leave it */
   bool bind, recursive;
+  bool copy_up;               /* tmpcopyup: a tmpfs starts with the image's files */
 };
 
 struct rootfs_sysctl {

@@ -238,6 +238,16 @@ sandbox_bg() {
   [ ! -e "$BATS_TEST_TMPDIR/upper/x" ]
 }
 
+@test "a tmpfs mount starts empty, or with the image's files (tmpcopyup)" {
+  spec '.root.readonly = true | .mounts = [
+      {destination: "/proc", type: "proc", source: "proc"},
+      {destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["rw", "nosuid", "nodev", "tmpcopyup"]},
+      {destination: "/home", type: "tmpfs", source: "tmpfs", options: ["rw", "size=1m"]}]'
+  run -0 sandbox sh -c 'grep ^tester: /etc/passwd; ls -ld /etc | cut -c1-10; echo new > /etc/x && cat /etc/x; ls -A /home | wc -l; grep " /home " /proc/mounts | cut -d" " -f3'
+  assert_output $'tester:x:1000:1000:tester:/home/tester:/bin/sh\ndrwxr-xr-x\nnew\n0\ntmpfs'
+  [ ! -e "$BATS_TEST_TMPDIR/upper/etc/x" ]
+}
+
 @test "sysctls from the spec are set in the container only" {
   spec '.linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
   run -0 sandbox cat /proc/sys/net/ipv4/ping_group_range

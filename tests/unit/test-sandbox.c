@@ -52,6 +52,7 @@ test_mount_options(void **state)
   assert_int_equal(m.propagation, MS_PRIVATE | MS_REC);
   assert_string_equal(m.data, "mode=755,size=65536k");
   assert_false(m.bind);
+  assert_true(m.copy_up);
   free(m.data);
 }
 
