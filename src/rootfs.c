@@ -123,6 +123,10 @@ mount_parse(json_object *j, struct rootfs_mount *m, ctool_error_t *err)
   if (dest == NULL || dest[0] != '/')
     return ctool_error_set(err, 0, "mount without an absolute destination in config.json");
   m->destination = xstrdup(dest);
+  for (size_t n = strlen(m->destination); n > 1 && m->destination[n - 1] == '/'; n--)
+    m->destination[n - 1] = '\0';
+  if (strcmp(m->destination, "/") == 0)
+    return ctool_error_set(err, 0, "a mount on / in config.json: the root is root.path");
   const char *type = json_get_str(j, "type");
   const char *source = json_get_str(j, "source");
   m->source = xstrdup(source ? source : type ? type : "none");
@@ -525,7 +529,7 @@ copy_up(int rootfd, int under, const char *dest, ctool_error_t *err)
 }
 
 static int
-mount_filesystem(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
+mount_filesystem(int rootfd, const struct rootfs_mount *m, bool p_host_pid, ctool_error_t *err)
 {
   cleanup_close int target = rootfs_open_target(rootfd, m->destination, true, err);
   if (target < 0)
@@ -566,6 +570,11 @@ mount_filesystem(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
       log_debug("mount %s on %s: %s; binding the host's instead", type, m->destination, strerror(e));
       return bind_onto(rootfd, host, m->destination, m->flags, true, err);
     }
+  if (strcmp(type, "proc") == 0 && e == EPERM && p_host_pid)
+    {
+      log_debug("mount proc: %s; --pid host: binding the host's /proc", strerror(e));
+      return bind_onto(rootfd, "/proc", m->destination, m->flags, true, err);
+    }
   if (strcmp(type, "proc") == 0 && e == EPERM)
     return ctool_error_set(err, e, "mount proc on /proc: the host's /proc has parts hidden by other mounts, "
                                    "which a user namespace may not uncover");
@@ -573,10 +582,10 @@ mount_filesystem(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
 }
 
 static int
-apply_mount(int rootfd, const struct rootfs_mount *m, ctool_error_t *err)
+apply_mount(int rootfd, const struct rootfs_mount *m, bool host_pid, ctool_error_t *err)
 {
   int r = m->bind ? bind_onto(rootfd, m->source, m->destination, m->flags, m->recursive, err)
-                  : mount_filesystem(rootfd, m, err);
+                  : mount_filesystem(rootfd, m, host_pid, err);
   if (r < 0)
     return -1;
   if (m->propagation)
@@ -722,7 +731,7 @@ rootfs_setup(const struct rootfs_plan *p, ctool_error_t *err)
   bool have_dev = false;
   for (size_t i = 0; i < p->n_mounts; i++)
     {
-      if (apply_mount(rootfd, &p->mounts[i], err) < 0)
+      if (apply_mount(rootfd, &p->mounts[i], p->host_pid, err) < 0)
         return -1;
       if (strcmp(p->mounts[i].destination, "/dev") == 0)
         have_dev = true;

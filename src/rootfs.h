@@ -47,6 +47,7 @@ struct rootfs_plan {
   struct rootfs_sysctl *sysctls;
   size_t n_sysctls;
   bool console;               /* create /dev/console for the pty */
+  bool host_pid;              /* no pid namespace of its own: /proc is the host's */
 };
 
 /* Parse an OCI mount's "options" into M (flags, propagation, bind, data). */

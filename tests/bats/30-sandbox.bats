@@ -306,6 +306,13 @@ sandbox_bg() {
   run -125 --separate-stderr ctool __sandbox-exec 999999999 "$BUNDLE" true
 }
 
+@test "without a pid namespace of its own the container sees the host's processes" {
+  spec '.linux.namespaces = [{type: "mount"}, {type: "user"}, {type: "network"}, {type: "ipc"}, {type: "uts"}]'
+  run -0 sandbox sh -c 'echo $$; test -d /proc/1 && echo host-init'
+  [ "${lines[0]}" != 1 ]
+  assert_line --index 1 "host-init"
+}
+
 @test "--host-network keeps the host's interfaces; otherwise only lo" {
   run -0 sandbox ls /sys/class/net
   assert_output "lo"
