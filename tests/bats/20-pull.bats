@@ -370,17 +370,17 @@ start_proxy_on() {
 }
 
 # Push an image of one layer (the bytes of FILE, media type MT) whose config
-# claims DIFF_ID, as REPO:latest to the private registry.
+# lists DIFF_IDS (sha256:... words), as REPO:latest to the private registry.
 push_crafted_image() {
-  local file=$1 mt=$2 diff_id=$3 repo=$4 dir=$BATS_TEST_TMPDIR/craft arch
+  local file=$1 mt=$2 diff_ids=$3 repo=$4 dir=$BATS_TEST_TMPDIR/craft arch
   arch=$(ctool version --format json | jq -r .OsArch)
   mkdir -p "$dir/blobs/sha256"
   echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
   put() { local h; h=$(sha256sum < "$1" | cut -d' ' -f1); cp "$1" "$dir/blobs/sha256/$h"; echo "$h"; }
   local lh ch mh
   lh=$(put "$file")
-  printf '{"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-    "${arch#linux/}" "$diff_id" > "$dir/config.json"
+  printf '{"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":%s}}' \
+    "${arch#linux/}" "$(printf '%s\n' $diff_ids | jq -R . | jq -sc .)" > "$dir/config.json"
   ch=$(put "$dir/config.json")
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"%s","digest":"sha256:%s","size":%d}]}' \
     "$ch" "$(stat -c %s "$dir/config.json")" "$mt" "$lh" "$(stat -c %s "$file")" > "$dir/manifest.json"
@@ -404,6 +404,89 @@ push_crafted_image() {
   [[ "$error_line" == *"layer"* ]]
   [ -z "$output" ]
   assert_nothing_stored
+}
+
+@test "a config whose diff_ids do not match the layers is refused before any download" {
+  start_private_registry
+  mkdir -p "$BATS_TEST_TMPDIR/tree/data"
+  echo hello > "$BATS_TEST_TMPDIR/tree/data/file"
+  tar -C "$BATS_TEST_TMPDIR/tree" -cf "$BATS_TEST_TMPDIR/layer.tar" data
+  local id
+  id=sha256:$(sha256sum < "$BATS_TEST_TMPDIR/layer.tar" | cut -d' ' -f1)
+  push_crafted_image "$BATS_TEST_TMPDIR/layer.tar" application/vnd.oci.image.layer.v1.tar "$id $id" ctool-test/mismatch
+  run -125 --separate-stderr ctool pull "$CTOOL_TEST_PRIVATE_REGISTRY/ctool-test/mismatch:latest"
+  assert_one_line_error
+  assert_equal "$error_line" "ctool: invalid image: its config lists 2 layers (rootfs.diff_ids) but its manifest has 1"
+  ! grep -q '^Copying blob' <<< "$stderr"
+  assert_nothing_stored
+}
+
+@test "a client certificate without its key in certs.d is an error naming both" {
+  local certs=$BATS_TEST_TMPDIR/certs.d
+  cp -r "$CTOOL_CERTS_D" "$certs"
+  cp "$CTOOL_TEST_CA" "$certs/$CTOOL_TEST_REGISTRY_TLS/client.cert"
+  CTOOL_CERTS_D=$certs run -125 --separate-stderr ctool pull "$CTOOL_TEST_REGISTRY_TLS/ctool-test/busybox:latest"
+  assert_one_line_error
+  assert_equal "$error_line" "ctool: client certificate $certs/$CTOOL_TEST_REGISTRY_TLS/client.cert has no key $certs/$CTOOL_TEST_REGISTRY_TLS/client.key next to it"
+}
+
+teardown() {
+  if [ -f "$BATS_TEST_TMPDIR/redirect.pid" ]; then
+    kill "$(cat "$BATS_TEST_TMPDIR/redirect.pid")" 2>/dev/null || true
+  fi
+  basic_teardown
+}
+
+@test "blobs behind a redirect to another host: followed, without our credentials" {
+  # A registry front on 127.0.0.1 that wants Basic auth (u:p) and sends blob
+  # requests to "storage" on localhost, which records whether credentials
+  # came along. Both pass the shared registry's content through.
+  cat > "$BATS_TEST_TMPDIR/redirect.py" <<'PY'
+import http.client, http.server, sys, threading
+upstream, log = sys.argv[1], sys.argv[2]
+def fetch(path, accept=None):
+    c = http.client.HTTPConnection(upstream, timeout=30)
+    c.request("GET", path, headers={"Accept": accept} if accept else {})
+    r = c.getresponse()
+    return r.status, r.getheader("Content-Type", "application/octet-stream"), r.read()
+class Storage(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        with open(log, "a") as f:
+            f.write("storage %s auth=%s\n" % (self.path, "present" if self.headers.get("Authorization") else "absent"))
+        status, ctype, body = fetch(self.path)
+        self.send_response(status); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+class Front(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.headers.get("Authorization") != "Basic dTpw":
+            self.send_response(401); self.send_header("WWW-Authenticate", 'Basic realm="front"')
+            self.send_header("Content-Length", "0"); self.end_headers(); return
+        if "/blobs/" in self.path:
+            self.send_response(307)
+            self.send_header("Location", "http://localhost:%d%s" % (storage.server_address[1], self.path))
+            self.send_header("Content-Length", "0"); self.end_headers(); return
+        status, ctype, body = fetch(self.path, ", ".join(self.headers.get_all("Accept") or []))
+        self.send_response(status); self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+storage = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Storage)
+front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+threading.Thread(target=storage.serve_forever, daemon=True).start()
+print(front.server_address[1], flush=True)
+front.serve_forever()
+PY
+  setsid python3 "$BATS_TEST_TMPDIR/redirect.py" "$CTOOL_TEST_REGISTRY" "$BATS_TEST_TMPDIR/storage.log" \
+    < /dev/null > "$BATS_TEST_TMPDIR/redirect.port" 2> "$BATS_TEST_TMPDIR/redirect.err" &
+  echo $! > "$BATS_TEST_TMPDIR/redirect.pid"
+  wait_until 10 test -s "$BATS_TEST_TMPDIR/redirect.port" || fail "$(cat "$BATS_TEST_TMPDIR/redirect.err")"
+  local front=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/redirect.port")
+  printf '\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$front" >> "$CTOOL_REGISTRIES_CONF"
+  run -0 --separate-stderr ctool pull -q --creds u:p "$front/ctool-test/busybox:latest"
+  assert_output "$(registry_image_id "$IMAGE")"
+  # The config and the layer came from storage, never with the credentials.
+  [ "$(grep -c 'auth=absent' "$BATS_TEST_TMPDIR/storage.log")" -eq 2 ]
+  ! grep -q 'auth=present' "$BATS_TEST_TMPDIR/storage.log"
 }
 
 @test "pull needs exactly one image" {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Pull benchmark: ctool against podman, side by side in one run, each into
+# an empty store, from the local test registry (plain HTTP, 127.0.0.1).
+#
+#   tests/setup/as-user bench/pull.sh /tmp/build-rel/ctool
+#
+# Use a ctool built without sanitizers. Needs the test registry and its
+# fixtures: tests/setup/registry.sh start; tests/fixtures/build-images.sh big.
+# Environment: RUNS (default 5) runs per command, IMAGES (default
+# "ctool-test/busybox:latest ctool-test/big:latest").
+#
+# Podman runs as the same user with its own empty storage (--root and
+# --runroot, the overlay driver), runc and cgroupfs, as this host needs.
+# Prints hyperfine's comparison, then a summary with the mean times, the
+# speed-up and the peak RSS (/usr/bin/time -v) of one more pull each.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tests/setup/registry.conf"
+
+die() { echo "bench/pull.sh: $*" >&2; exit 1; }
+
+CTOOL=${1:-${CTOOL:-}}
+[ -n "$CTOOL" ] && [ -x "$CTOOL" ] || die "usage: bench/pull.sh PATH/TO/ctool (a build without sanitizers)"
+CTOOL=$(cd "$(dirname "$CTOOL")" && pwd)/$(basename "$CTOOL")
+RUNS=${RUNS:-5}
+IMAGES=${IMAGES:-ctool-test/busybox:latest ctool-test/big:latest}
+registry=127.0.0.1:$CTOOL_TEST_REGISTRY_PORT
+for tool in hyperfine podman skopeo /usr/bin/time; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run tests/setup/install-packages.sh"
+done
+[ "$(id -u)" != 0 ] || die "run as an unprivileged user (tests/setup/as-user bench/pull.sh ...): rootless is what is measured"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ctool-bench-pull.XXXXXX")
+# Layers hold files owned by subordinate IDs: remove them from a user
+# namespace that maps those IDs.
+wipe() { "$CTOOL" unshare rm -rf "$work/ctool" "$work/podman"; }
+trap 'wipe; rm -rf "$work"' EXIT
+
+ctool_pull=("$CTOOL" --root "$work/ctool/root" --runroot "$work/ctool/run" pull -q --tls-verify=false)
+podman_pull=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay
+             --runtime runc --cgroup-manager cgroupfs --events-backend file pull -q --tls-verify=false)
+# hyperfine takes command lines: quote every word.
+quoted() { printf '%q ' "$@"; }
+wipe_cmd=$(quoted "$CTOOL" unshare rm -rf "$work/ctool" "$work/podman")
+
+# Peak RSS in kB of one pull into an empty store.
+peak_rss() {
+  wipe
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
+}
+
+mean_of() { # JSON, command name
+  jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean' "$1"
+}
+
+summary=()
+for image in $IMAGES; do
+  ref=$registry/$image
+  skopeo inspect --tls-verify=false --raw "docker://$ref" >/dev/null 2>&1 ||
+    die "$ref is not in the registry: run tests/setup/registry.sh start and tests/fixtures/build-images.sh big"
+  size=$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq '[.layers[].size] | add')
+  layers=$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq '.layers | length')
+  echo "== $ref: $layers layers, $((size / 1000000)) MB compressed"
+  json=$work/${image//[\/:]/_}.json
+  hyperfine --style basic --runs "$RUNS" --warmup 1 --prepare "$wipe_cmd" --export-json "$json" \
+    -n "ctool pull $image" "$(quoted "${ctool_pull[@]}" "$ref")" \
+    -n "podman pull $image" "$(quoted "${podman_pull[@]}" "$ref")"
+  c=$(mean_of "$json" "ctool pull $image")
+  p=$(mean_of "$json" "podman pull $image")
+  c_rss=$(peak_rss "${ctool_pull[@]}" "$ref")
+  p_rss=$(peak_rss "${podman_pull[@]}" "$ref")
+  summary+=("$(printf '%-28s ctool %6.3f s  podman %6.3f s  speed-up %4.2fx  peak RSS ctool %5.1f MB  podman %5.1f MB' \
+    "$image" "$c" "$p" "$(echo "$p / $c" | bc -l)" "$(echo "$c_rss / 1024" | bc -l)" "$(echo "$p_rss / 1024" | bc -l)")")
+done
+
+echo
+echo "== summary ($(nproc) CPUs, $(uname -r); goal for the ~100 MB image: >= 1.5x podman, peak RSS < 30 MB)"
+printf '%s\n' "${summary[@]}"
