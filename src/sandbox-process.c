@@ -244,13 +244,17 @@ switch_user(const struct sandbox_process *p, bool setgroups_allowed, ctool_error
     return ctool_error_set(err, errno == EINVAL ? 0 : errno,
                            errno == EINVAL ? "group %u is not mapped in the container's user namespace"
                                            : "set the group to %u", (unsigned) p->gid);
-  if (p->uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+  /* Keep the permitted set across setuid only to set it from the spec
+   * right after; without process.capabilities the kernel's rule applies
+   * (a non-root user loses them all). */
+  bool keep = p->uid != 0 && p->caps.present;
+  if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return ctool_error_set(err, errno, "keep capabilities across setuid");
   if (setresuid(p->uid, p->uid, p->uid) < 0)
     return ctool_error_set(err, errno == EINVAL ? 0 : errno,
                            errno == EINVAL ? "user %u is not mapped in the container's user namespace"
                                            : "set the user to %u", (unsigned) p->uid);
-  if (p->uid != 0)
+  if (keep)
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   return 0;
 }

@@ -103,6 +103,15 @@ sandbox_bg() {
   assert_line --index 2 "CapBnd:	0000000000000021"
 }
 
+@test "a non-root user without process.capabilities keeps none at all" {
+  # (No --defaults: they would add Podman's capabilities.)
+  spec '.process.user = {uid: 1000, gid: 1000} | .mounts = [{destination: "/proc", type: "proc", source: "proc"}]
+        | .linux.namespaces = [{type: "pid"}, {type: "mount"}, {type: "user"}] | del(.hostname)'
+  run -0 --separate-stderr ctool __sandbox --lower "$SANDBOX_ROOTFS" --upper "$BATS_TEST_TMPDIR/upper" \
+    --work "$BATS_TEST_TMPDIR/work" --rootfs "$BATS_TEST_TMPDIR/merged" "$BUNDLE" grep -E "^Cap(Prm|Eff)" /proc/self/status
+  assert_output $'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000'
+}
+
 @test "no_new_privs follows process.noNewPrivileges" {
   run -0 sandbox grep ^NoNewPrivs /proc/self/status
   assert_output "NoNewPrivs:	1"
