@@ -116,15 +116,20 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   pid_t pid = 0;
   int console = -1;
+  sigset_t old_mask;
+  foreground_block_signals(&old_mask);
   if (sandbox_exec(&cfg, &pid, &console, err) < 0)
-    goto out;
+    {
+      foreground_restore_signals(&old_mask);
+      goto out;
+    }
   cleanup_close int console_fd = console;
   struct foreground_opts fo = { .console_fd = tty ? console_fd : -1, .stdin_to_tty = tty && interactive,
                                 .sig_proxy = true };
   container_free(c);
   c = NULL;
   int status = 0;
-  if (foreground_wait(pid, &fo, &status, err) < 0)
+  if (foreground_wait(pid, &fo, &old_mask, &status, err) < 0)
     goto out;
   ret = exit_code_from_wait_status(status);
 out:

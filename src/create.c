@@ -5,7 +5,9 @@
 #include "spec.h"
 #include "util.h"
 
+#include "extract.h"
 #include "libimage/image.h"
+#include "libimage/pull.h"
 #include "libnet/etc-files.h"
 
 #include <errno.h>
@@ -14,27 +16,46 @@
 #include <unistd.h>
 
 static int
-find_image(const struct cli_ctx *ctx, const struct run_opts *o, struct image_info **out, ctool_error_t *err)
+pull(struct image_store *store, const char *ref, ctool_error_t *err)
+{
+  struct pull_options opts = {
+    .reference = ref,
+    .tls_verify = -1,
+    .progress = stderr,
+    .extract = extract_layers_userns,
+  };
+  struct pull_result result = { 0 };
+  int ret = pull_image(store, &opts, &result, err);
+  pull_result_clear(&result);
+  return ret;
+}
+
+/* The image, pulled first as --pull says: always, or when missing. */
+static int
+find_image(struct cli_ctx *ctx, const struct run_opts *o, struct image_info **out, ctool_error_t *err)
 {
   struct image_store *store = NULL;
-  if (image_store_open(ctx->root, &store, err) < 0)
+  if (ctool_store_open(ctx, &store, err) < 0)
     return -1;
-  int ret = 0;
-  if (strcmp(o->pull, "always") == 0)
+  int ret;
+  if (strcmp(o->pull, "always") == 0 && pull(store, o->image, err) < 0)
     {
-      ret = ctool_error_set(err, 0, "--pull=always: pulling is not available in this build yet");
+      ret = -1;
       goto out;
     }
   ret = image_store_lookup(store, o->image, out, err);
-  if (ret < 0 && (*err)->errnum == ENOENT)
+  if (ret < 0 && (*err)->errnum == ENOENT && strcmp(o->pull, "missing") == 0)
     {
       ctool_error_free(err);
-      if (strcmp(o->pull, "never") == 0)
-        ret = ctool_error_set(err, 0, "%s: image not known (--pull=never: pull it first with 'ctool pull')",
-                              o->image);
-      else
-        ret = ctool_error_set(err, 0, "%s: image not known: pull it first with 'ctool pull %s'", o->image,
-                              o->image);
+      ret = pull(store, o->image, err);
+      if (ret == 0)
+        ret = image_store_lookup(store, o->image, out, err);
+    }
+  else if (ret < 0 && (*err)->errnum == ENOENT)
+    {
+      ctool_error_free(err);
+      ret = ctool_error_set(err, 0, "%s: image not known (--pull=never: pull it first with 'ctool pull')",
+                            o->image);
     }
 out:
   image_store_close(store);
@@ -156,10 +177,10 @@ write_etc_files(struct container_draft *d, const struct run_opts *o, const struc
 }
 
 int
-container_create_from_opts(const struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
+container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
                            ctool_error_t *err)
 {
-  if (ctx_ensure_dirs((struct cli_ctx *) ctx, err) < 0)
+  if (ctx_ensure_dirs(ctx, err) < 0)
     return -1;
   struct image_info *img = NULL;
   struct container_draft d = { 0 };

@@ -10,7 +10,7 @@
 #include "error.h"
 #include "run-opts.h"
 
-int container_create_from_opts(const struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
+int container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
                                ctool_error_t *err);
 
 #endif

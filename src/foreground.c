@@ -190,23 +190,41 @@ relay_loop(struct relay *r)
   return 0;
 }
 
+static void
+forwarded_set(sigset_t *mask)
+{
+  sigemptyset(mask);
+  sigaddset(mask, SIGCHLD);
+  sigaddset(mask, SIGWINCH);
+  for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+    sigaddset(mask, forwarded_signals[i]);
+}
+
+void
+foreground_block_signals(sigset_t *old)
+{
+  sigset_t mask;
+  forwarded_set(&mask);
+  sigprocmask(SIG_BLOCK, &mask, old);
+}
+
+void
+foreground_restore_signals(const sigset_t *old)
+{
+  sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int
-foreground_wait(pid_t pid, const struct foreground_opts *o, int *status, ctool_error_t *err)
+foreground_wait(pid_t pid, const struct foreground_opts *o, const sigset_t *old, int *status, ctool_error_t *err)
 {
   struct relay r = { .pid = pid, .o = o, .sfd = -1, .in_open = o->stdin_to_tty, .console_open = o->console_fd >= 0 };
-  sigset_t mask, old;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigaddset(&mask, SIGWINCH);
-  for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-    sigaddset(&mask, forwarded_signals[i]);
-  if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
-    return ctool_error_set(err, errno, "block signals");
+  sigset_t mask;
+  forwarded_set(&mask);
   r.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (r.sfd < 0)
     {
       int e = errno;
-      sigprocmask(SIG_SETMASK, &old, NULL);
+      foreground_restore_signals(old);
       return ctool_error_set(err, e, "signalfd");
     }
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
@@ -222,7 +240,7 @@ foreground_wait(pid_t pid, const struct foreground_opts *o, int *status, ctool_e
   restore_tty(&r);
   close(r.sfd);
   sigaction(SIGPIPE, &old_pipe, NULL);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  foreground_restore_signals(old);
   if (ret < 0)
     return ctool_error_set(err, errno, "wait for the container");
   *status = r.status;

@@ -5,6 +5,7 @@
 #ifndef CTOOL_FOREGROUND_H
 #define CTOOL_FOREGROUND_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -16,7 +17,16 @@ struct foreground_opts {
   bool sig_proxy;      /* forward signals (--sig-proxy) */
 };
 
-/* PID is a child of ours. Returns 0 and its wait status. */
-int foreground_wait(pid_t pid, const struct foreground_opts *o, int *status, ctool_error_t *err);
+/* Block the signals that will be forwarded (and SIGCHLD, SIGWINCH), so
+ * that one arriving while the process starts is forwarded once it runs
+ * instead of killing ctool. Call before starting it; the sandbox clears
+ * the mask in the child. */
+void foreground_block_signals(sigset_t *old);
+void foreground_restore_signals(const sigset_t *old);
+
+/* PID is a child of ours; the signals are blocked (above) and restored to
+ * OLD on return. Returns 0 and its wait status. */
+int foreground_wait(pid_t pid, const struct foreground_opts *o, const sigset_t *old, int *status,
+                    ctool_error_t *err);
 
 #endif

@@ -281,8 +281,20 @@ passwd_name_of(const char *text, uint32_t uid)
   return NULL;
 }
 
+static int
+resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err);
+
 int
 image_user_resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err)
+{
+  if (resolve(layer_dirs, spec, out, err) == 0)
+    return 0;
+  image_user_clear(out);
+  return -1;
+}
+
+static int
+resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err)
 {
   memset(out, 0, sizeof *out);
   cleanup_free char *passwd = NULL;

@@ -240,11 +240,16 @@ volume_parse(const char *arg, const char *store_root, struct volume_spec *out, c
   cleanup_free char *copy = xstrdup(arg);
   char *parts[3] = { NULL, NULL, NULL };
   size_t n = 0;
-  char *save = NULL;
-  for (char *p = strtok_r(copy, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save))
-    parts[n++] = p;
-  if (n == 0 || (save && *save) || arg[0] == ':' || strstr(arg, "::"))
-    return ctool_error_set(err, 0, "invalid volume '%s': use SOURCE:DESTINATION[:OPTIONS]", arg);
+  for (char *p = copy; p; n++)
+    {
+      char *colon = strchr(p, ':');
+      if (n == 3 || *p == '\0' || colon == p)
+        return ctool_error_set(err, 0, "invalid volume '%s': use SOURCE:DESTINATION[:OPTIONS]", arg);
+      parts[n] = p;
+      if (colon)
+        *colon++ = '\0';
+      p = colon;
+    }
   const char *src = n >= 2 ? parts[0] : NULL;
   const char *dst = n >= 2 ? parts[1] : parts[0];
   if (dst[0] != '/')

@@ -221,14 +221,20 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   pid_t pid = 0;
   int console = -1;
+  sigset_t old_mask;
+  foreground_block_signals(&old_mask);
   if (sandbox_start(&p->cfg, &pid, &console, err) < 0)
-    return -1;
+    {
+      foreground_restore_signals(&old_mask);
+      return -1;
+    }
   *launched = true;
   cleanup_close int console_fd = console;
   if (save_running(c, pid, getpid(), started, err) < 0)
     {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
+      foreground_restore_signals(&old_mask);
       return -1;
     }
   container_unlock(c);
@@ -238,7 +244,7 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
     .sig_proxy = o->sig_proxy,
   };
   int status = 0;
-  if (foreground_wait(pid, &fo, &status, err) < 0)
+  if (foreground_wait(pid, &fo, &old_mask, &status, err) < 0)
     return -1;
   *exit_code = exit_code_from_wait_status(status);
   return finish_foreground(ctx, c, started, *exit_code, err);
