@@ -8,7 +8,7 @@ set -euo pipefail
 build=(
   build-essential autoconf automake libtool pkg-config
   libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev libssl-dev
-  libjson-c-dev libsystemd-dev libsubid-dev libzstd-dev zlib1g-dev
+  libjson-c-dev libsystemd-dev libsubid-dev libzstd-dev libisal-dev zlib1g-dev
   libcmocka-dev scdoc clang
 )
 runtime=(

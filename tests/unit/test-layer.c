@@ -358,6 +358,46 @@ test_compressions_and_diff_id(void **state)
 }
 
 static void
+test_gzip_members(void **state)
+{
+  /* One tar split into two gzip members, back to back, as gzip -d reads
+   * them (pigz and some registries write such streams). */
+  struct tarbuf t;
+  tar_begin(&t);
+  char *big = xmalloc(300000);
+  for (size_t i = 0; i < 300000; i++)
+    big[i] = (char) (i * 31 % 253);
+  tar_add(&t, "one", AE_IFREG, 0644, big, 300000, NULL, false);
+  ADD_FILE(&t, "two", "second");
+  tar_end(&t);
+  size_t half = t.used / 2, l1, l2;
+  char *z1 = compress_buf(t.data, half, archive_write_add_filter_gzip, &l1);
+  char *z2 = compress_buf(t.data + half, t.used - half, archive_write_add_filter_gzip, &l2);
+  char *both = xmalloc(l1 + l2);
+  memcpy(both, z1, l1);
+  memcpy(both + l1, z2, l2);
+  write_blob(both, l1 + l2);
+  char *diff_id = sha256_hex(t.data, t.used);
+  struct layer_stats st;
+  ctool_error_t err = NULL;
+  if (extract(diff_id, NULL, &st, &err) < 0)
+    fail_msg("%s", err->msg);
+  assert_true(layer_has("one"));
+  assert_true(layer_has("two"));
+  /* A corrupt member fails. */
+  both[l1 + l2 / 2] ^= 0x55;
+  write_blob(both, l1 + l2);
+  assert_int_equal(extract(diff_id, NULL, &st, &err), -1);
+  ctool_error_free(&err);
+  free(diff_id);
+  free(both);
+  free(z1);
+  free(z2);
+  free(big);
+  free(t.data);
+}
+
+static void
 test_truncated_gzip(void **state)
 {
   struct tarbuf t;
@@ -556,6 +596,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_whiteouts, setup, teardown),
     cmocka_unit_test_setup_teardown(test_compressions_and_diff_id, setup, teardown),
     cmocka_unit_test_setup_teardown(test_truncated_gzip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_gzip_members, setup, teardown),
     cmocka_unit_test_setup_teardown(test_dotdot_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_absolute_paths_stay_inside, setup, teardown),
     cmocka_unit_test_setup_teardown(test_symlink_escape, setup, teardown),
