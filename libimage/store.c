@@ -441,8 +441,10 @@ store_has_blob(struct image_store *s, const char *digest)
 char *
 store_blob_path(struct image_store *s, const char *digest)
 {
-  const char *hex = str_has_prefix(digest, "sha256:") ? digest_hex(digest) : digest;
-  return xasprintf("%s/blobs/sha256/%s", s->root, hex);
+  /* Never a path built from what is not a digest ("sha256:../.."). */
+  if (!store_digest_valid(digest))
+    return xasprintf("%s/blobs/sha256/invalid-digest", s->root);
+  return xasprintf("%s/blobs/sha256/%s", s->root, digest_hex(digest));
 }
 
 int
@@ -1044,7 +1046,9 @@ extract_missing(struct image_store *s, struct parsed_image *p, store_extract_fn 
           break;
         }
       cleanup_free char *wname = xasprintf("layer-%.16s", digest_hex(p->chain_ids[i]));
-      rm_rf_at(s->workfd, wname, err); /* leftovers of our own earlier attempt */
+      ctool_error_t rm_err = NULL; /* leftovers of our own earlier attempt */
+      rm_rf_at(s->workfd, wname, &rm_err);
+      ctool_error_free(&rm_err);
       if (mkdirat(s->workfd, wname, 0755) < 0)
         {
           ret = ctool_error_set(err, errno, "create %s/tmp/%s/%s", s->root, s->work_name, wname);
