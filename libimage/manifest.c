@@ -1,5 +1,6 @@
 #include "manifest.h"
 #include "jsonutil.h"
+#include "store.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -24,17 +25,6 @@ digest_sha256(const void *data, size_t len, char out[72])
   for (unsigned i = 0; i < md_len && i < 32; i++)
     snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
   out[71] = '\0';
-}
-
-bool
-digest_is_sha256(const char *d)
-{
-  if (d == NULL || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
-    return false;
-  for (const char *p = d + 7; *p; p++)
-    if (!isdigit((unsigned char) *p) && !(*p >= 'a' && *p <= 'f'))
-      return false;
-  return true;
 }
 
 int
@@ -110,7 +100,7 @@ parse_descriptor(json_object *o, const char *what, bool want_platform, struct de
   const char *digest = json_get_str(o, "digest");
   if (digest == NULL)
     return ctool_error_set(err, 0, "invalid manifest: %s has no digest", what);
-  if (!digest_is_sha256(digest))
+  if (!store_digest_valid(digest))
     {
       if (strchr(digest, ':') && !str_has_prefix(digest, "sha256:"))
         return ctool_error_set(err, 0, "unsupported digest '%s' in %s: ctool supports only sha256", digest, what);
@@ -408,7 +398,7 @@ image_config_parse(const char *data, size_t len, struct image_config_info *out, 
   for (size_t i = 0; i < n; i++)
     {
       const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
-      if (!json_object_is_type(json_object_array_get_idx(ids, i), json_type_string) || !digest_is_sha256(id))
+      if (!json_object_is_type(json_object_array_get_idx(ids, i), json_type_string) || !store_digest_valid(id))
         {
           image_config_info_clear(out);
           return ctool_error_set(err, 0, "invalid image config: rootfs.diff_ids[%zu] is not a sha256 digest", i);

@@ -97,8 +97,6 @@ void image_config_info_clear(struct image_config_info *c);
 
 /* "sha256:<64 lowercase hex>" of DATA into OUT (at least 72 bytes). */
 void digest_sha256(const void *data, size_t len, char out[72]);
-/* Whether D is "sha256:" and 64 lowercase hex digits. */
-bool digest_is_sha256(const char *d);
 /* Check DATA against EXPECTED ("sha256:..."); WHAT names it in the error. */
 int digest_verify(const void *data, size_t len, const char *expected, const char *what, ctool_error_t *err);
 

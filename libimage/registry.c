@@ -1,4 +1,5 @@
 #include "registry.h"
+#include "base64.h"
 #include "fsutil.h"
 #include "http.h"
 #include "jsonutil.h"
@@ -10,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,15 +68,6 @@ registry_document_clear(struct registry_document *d)
   free(d->data);
   free(d->content_type);
   memset(d, 0, sizeof *d);
-}
-
-static char *
-base64_of(const char *s)
-{
-  size_t len = strlen(s);
-  char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *) out, (const unsigned char *) s, (int) len);
-  return out;
 }
 
 /* "code: message" of the first entry of a registry's {"errors": [...]}
@@ -230,7 +221,7 @@ static char *
 basic_header(const struct registry_endpoint *ep)
 {
   cleanup_free char *pair = xasprintf("%s:%s", ep->cred.username, ep->cred.password ? ep->cred.password : "");
-  cleanup_free char *b64 = base64_of(pair);
+  cleanup_free char *b64 = base64_encode(pair, strlen(pair));
   return xasprintf("Authorization: Basic %s", b64);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "store.h"
 #include "util.h"
 
 #define D(c) "sha256:" c c c c c c c c   /* 8 x 8 hex digits */
@@ -328,10 +329,10 @@ test_digests(void **state)
   char d[72];
   digest_sha256("", 0, d);
   assert_string_equal(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  assert_true(digest_is_sha256(d));
-  assert_false(digest_is_sha256("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
-  assert_false(digest_is_sha256("sha256:e3b0"));
-  assert_false(digest_is_sha256("sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+  assert_true(store_digest_valid(d));
+  assert_false(store_digest_valid("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
+  assert_false(store_digest_valid("sha256:e3b0"));
+  assert_false(store_digest_valid("sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
   ctool_error_t err = NULL;
   assert_int_equal(digest_verify("x", 1, d, "the config", &err), -1);
   assert_non_null(strstr(err->msg, "digest mismatch for the config"));
