@@ -224,7 +224,7 @@ security_no_new_privs(ctool_error_t *err)
 
 /* ---- seccomp ---- */
 
-#define SECCOMP_COMPILER 2
+#define SECCOMP_COMPILER 3
 
 static int
 seccomp_action_parse(const char *name, json_object *errno_ret, uint32_t *out, ctool_error_t *err)
@@ -384,6 +384,14 @@ seccomp_compile(json_object *seccomp, void **bpf, size_t *len, ctool_error_t *er
   int memfd = -1;
   /* no_new_privs is ctool's own decision (process.noNewPrivileges). */
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* A binary tree over the syscall numbers: the kernel runs the filter for
+   * every syscall when it is loaded (to cache the always-allowed ones), so
+   * short paths make Podman's profile load in 0.2 ms instead of 0.75 ms
+   * here, and every syscall of the container cheaper. (libseccomp >= 2.5;
+   * older ones build the plain list.) */
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+#endif
   if (seccomp_add_arches(ctx, json_get_array(seccomp, "architectures"), err) < 0)
     goto out;
   json_object *rules = json_get_array(seccomp, "syscalls");
