@@ -193,3 +193,15 @@ add("root", type=tarfile.SYMTYPE, linkname="/"); add("root" + outside + "/evil2"
   assert_output ""
   [ -z "$(ls "$CTOOL_TEST_ROOT/layers")" ]
 }
+
+@test "a container sees the layers stacked: whiteouts hide, opaque directories hide, upper files win" {
+  skip_unless_verb run
+  get_image "$IMAGE_LAYERS"
+  run -0 ctool run --rm --network none "$IMAGE_LAYERS" sh -c \
+    'ls /data | sort | tr "\n" " "; echo; ls /opq; ls /data/dir-to-remove; cat /data/keep.txt; test -e /etc/motd || echo "no motd"'
+  assert_line --index 0 "added.txt dir-to-remove hardlink-source hardlink-target keep.txt link-to-keep "
+  assert_line --index 1 "new"
+  assert_line --index 2 "reborn"
+  assert_line --index 3 "keep v3"
+  assert_line --index 4 "no motd"
+}
