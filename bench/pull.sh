@@ -6,13 +6,15 @@
 #
 # Use a ctool built without sanitizers. Needs the test registry and its
 # fixtures: tests/setup/registry.sh start; tests/fixtures/build-images.sh big.
-# Environment: RUNS (default 5) runs per command, IMAGES (default
+# Environment: RUNS (default 7) rounds, IMAGES (default
 # "ctool-test/busybox:latest ctool-test/big:latest").
 #
 # Podman runs as the same user with its own empty storage (--root and
 # --runroot, the overlay driver), runc and cgroupfs, as this host needs.
-# Prints hyperfine's comparison, then a summary with the mean times, the
-# speed-up and the peak RSS (/usr/bin/time -v) of one more pull each.
+# Each round times one ctool and one podman pull with hyperfine (interleaved,
+# so that load from elsewhere hits both alike); the summary gives the
+# medians, the speed-up and the peak RSS (/usr/bin/time -v) of one more pull
+# each.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +25,7 @@ die() { echo "bench/pull.sh: $*" >&2; exit 1; }
 CTOOL=${1:-${CTOOL:-}}
 [ -n "$CTOOL" ] && [ -x "$CTOOL" ] || die "usage: bench/pull.sh PATH/TO/ctool (a build without sanitizers)"
 CTOOL=$(cd "$(dirname "$CTOOL")" && pwd)/$(basename "$CTOOL")
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 IMAGES=${IMAGES:-ctool-test/busybox:latest ctool-test/big:latest}
 registry=127.0.0.1:$CTOOL_TEST_REGISTRY_PORT
 for tool in hyperfine podman skopeo /usr/bin/time; do
@@ -50,24 +52,36 @@ peak_rss() {
   /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
 }
 
-mean_of() { # JSON, command name
-  jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean' "$1"
+# "median min max" in seconds of one command's times over all rounds.
+stats_of() { # NAME JSON...
+  local name=$1; shift
+  jq -rs --arg n "$name" '[.[].results[] | select(.command == $n) | .times[]] | sort
+    | "\(.[length / 2 | floor]) \(.[0]) \(.[-1])"' "$@"
 }
 
 summary=()
 for image in $IMAGES; do
   ref=$registry/$image
-  skopeo inspect --tls-verify=false --raw "docker://$ref" >/dev/null 2>&1 ||
+  manifest=$(skopeo inspect --tls-verify=false --raw "docker://$ref" 2>/dev/null) ||
     die "$ref is not in the registry: run tests/setup/registry.sh start and tests/fixtures/build-images.sh big"
-  size=$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq '[.layers[].size] | add')
-  layers=$(skopeo inspect --tls-verify=false --raw "docker://$ref" | jq '.layers | length')
-  echo "== $ref: $layers layers, $((size / 1000000)) MB compressed"
-  json=$work/${image//[\/:]/_}.json
-  hyperfine --style basic --runs "$RUNS" --warmup 1 --prepare "$wipe_cmd" --export-json "$json" \
-    -n "ctool pull $image" "$(quoted "${ctool_pull[@]}" "$ref")" \
-    -n "podman pull $image" "$(quoted "${podman_pull[@]}" "$ref")"
-  c=$(mean_of "$json" "ctool pull $image")
-  p=$(mean_of "$json" "podman pull $image")
+  echo "== $ref: $(jq '.layers | length' <<< "$manifest") layers, $(jq '[.layers[].size] | add / 1000000 | floor' <<< "$manifest") MB compressed"
+  # Warm up (registry page cache, binaries), then RUNS rounds of one ctool
+  # and one podman pull each: interleaved, so that load from elsewhere on
+  # the machine hits both alike.
+  wipe; "${ctool_pull[@]}" "$ref" >/dev/null
+  wipe; "${podman_pull[@]}" "$ref" >/dev/null
+  jsons=()
+  for round in $(seq 1 "$RUNS"); do
+    json=$work/${image//[\/:]/_}-$round.json
+    hyperfine --style none --runs 1 --prepare "$wipe_cmd" --export-json "$json" \
+      -n ctool "$(quoted "${ctool_pull[@]}" "$ref")" \
+      -n podman "$(quoted "${podman_pull[@]}" "$ref")" >/dev/null
+    jsons+=("$json")
+  done
+  read -r c c_min c_max < <(stats_of ctool "${jsons[@]}")
+  read -r p p_min p_max < <(stats_of podman "${jsons[@]}")
+  printf 'ctool  pull: median %6.3f s  (min %6.3f, max %6.3f, %d runs)\n' "$c" "$c_min" "$c_max" "$RUNS"
+  printf 'podman pull: median %6.3f s  (min %6.3f, max %6.3f, %d runs)\n' "$p" "$p_min" "$p_max" "$RUNS"
   c_rss=$(peak_rss "${ctool_pull[@]}" "$ref")
   p_rss=$(peak_rss "${podman_pull[@]}" "$ref")
   summary+=("$(printf '%-28s ctool %6.3f s  podman %6.3f s  speed-up %4.2fx  peak RSS ctool %5.1f MB  podman %5.1f MB' \
@@ -75,5 +89,6 @@ for image in $IMAGES; do
 done
 
 echo
-echo "== summary ($(nproc) CPUs, $(uname -r); goal for the ~100 MB image: >= 1.5x podman, peak RSS < 30 MB)"
+echo "== summary (medians; $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "   goal for the ~100 MB image: >= 1.5x podman, peak RSS < 30 MB"
 printf '%s\n' "${summary[@]}"
