@@ -3,6 +3,7 @@
 
 #include "fsutil.h"
 #include "jsonutil.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -10,8 +11,6 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -443,20 +442,16 @@ security_seccomp_cache_name(json_object *seccomp)
   /* Bump SECCOMP_COMPILER when the translation of profiles changes. */
   int hl = snprintf(header, sizeof header, "ctool-%s seccomp-%d %s libseccomp-%u.%u.%u\n", PACKAGE_VERSION,
                     SECCOMP_COMPILER, CTOOL_GOARCH, v->major, v->minor, v->micro);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned md_len = 0;
-  /* A digest needs no openssl.cnf: do not read and parse it on the hot path. */
-  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-  EVP_MD_CTX *h = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(h, EVP_sha256(), NULL);
-  EVP_DigestUpdate(h, header, (size_t) hl);
-  EVP_DigestUpdate(h, text, strlen(text));
-  EVP_DigestFinal_ex(h, md, &md_len);
-  EVP_MD_CTX_free(h);
-  char *name = xmalloc(md_len * 2 + sizeof ".bpf");
-  for (unsigned i = 0; i < md_len; i++)
+  struct sha256 h;
+  unsigned char md[32];
+  sha256_init(&h);
+  sha256_update(&h, header, (size_t) hl);
+  sha256_update(&h, text, strlen(text));
+  sha256_final(&h, md);
+  char *name = xmalloc(sizeof md * 2 + sizeof ".bpf");
+  for (size_t i = 0; i < sizeof md; i++)
     sprintf(name + 2 * i, "%02x", md[i]);
-  strcpy(name + 2 * md_len, ".bpf");
+  strcpy(name + 2 * sizeof md, ".bpf");
   return name;
 }
 

@@ -24,6 +24,7 @@
 #include "sandbox-channel.h"
 #include "sandbox.h"
 #include "security.h"
+#include "sha256.h"
 #include "util.h"
 
 static json_object *
@@ -439,6 +440,39 @@ test_seccomp_bad_profile(void **state)
   ctool_error_free(&err);
 }
 
+/* ---- sha256 ---- */
+
+static void
+test_sha256(void **state)
+{
+  (void) state;
+  char hex[65];
+  sha256_hex("", 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  sha256_hex("abc", 3, hex);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  sha256_hex(two, strlen(two), hex);
+  assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  /* Fed in odd pieces, a million 'a's. */
+  struct sha256 s;
+  unsigned char md[32];
+  char chunk[997];
+  memset(chunk, 'a', sizeof chunk);
+  sha256_init(&s);
+  size_t left = 1000000;
+  while (left)
+    {
+      size_t n = left < sizeof chunk ? left : sizeof chunk;
+      sha256_update(&s, chunk, n);
+      left -= n;
+    }
+  sha256_final(&s, md);
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 /* ---- the channel ---- */
 
 static void
@@ -492,6 +526,7 @@ main(void)
     cmocka_unit_test(test_profile_conversion),
     cmocka_unit_test(test_seccomp_cache),
     cmocka_unit_test(test_seccomp_bad_profile),
+    cmocka_unit_test(test_sha256),
     cmocka_unit_test(test_channel),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
