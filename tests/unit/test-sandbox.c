@@ -204,6 +204,15 @@ test_target_symlink_to_host_root_stays_inside(void **state)
   remove_root(root);
 }
 
+/* The same without openat2: the checked component walk of safe_openat. */
+static void
+test_target_symlink_fallback_walk(void **state)
+{
+  safe_openat_no_openat2 = true;
+  test_target_symlink_to_host_root_stays_inside(state);
+  safe_openat_no_openat2 = false;
+}
+
 static void
 test_target_dangling_symlink_replaced(void **state)
 {
@@ -516,6 +525,7 @@ main(void)
     cmocka_unit_test(test_plan_refuses_relative_bind_source),
     cmocka_unit_test(test_default_mounts),
     cmocka_unit_test(test_target_symlink_to_host_root_stays_inside),
+    cmocka_unit_test(test_target_symlink_fallback_walk),
     cmocka_unit_test(test_target_dangling_symlink_replaced),
     cmocka_unit_test(test_cap_names),
     cmocka_unit_test(test_caps_parse),
