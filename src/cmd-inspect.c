@@ -2,6 +2,7 @@
  * shaped like Podman's. */
 #include "commands.h"
 #include "container.h"
+#include "format.h"
 #include "image-view.h"
 #include "jsonutil.h"
 #include "signals.h"
@@ -253,8 +254,6 @@ run_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   else if (strcmp(type, "container") != 0 && strcmp(type, "image") != 0)
     return ctool_error_set(err, 0, "invalid --type '%s': use container, image or all", type);
   const char *format = cli_str(args, "format");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
   cleanup_json json_object *arr = json_object_new_array();
   int ret = 0;
   for (size_t i = 0; i < cli_nargs(args); i++)
@@ -275,6 +274,12 @@ run_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
         }
       json_object_array_add(arr, o);
     }
+  if (format && strcmp(format, "json") != 0)
+    {
+      if (format_output(format, arr, true, err) < 0)
+        return -1;
+      return ret;
+    }
   puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                | JSON_C_TO_STRING_NOSLASHESCAPE));
   return ret;
@@ -282,7 +287,8 @@ run_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 
 static const struct cli_option inspect_options[] = {
   { "type", 't', OPT_STRING, "TYPE", "What to look for: container, image or all (default)", "container|image|all" },
-  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (default)", "json" },
+  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (default), or a Go template ('{{.State.Pid}}')",
+    "json" },
   { NULL },
 };
 

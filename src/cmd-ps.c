@@ -1,6 +1,7 @@
 /* ctool ps: list containers, as a table (Podman's columns), IDs, or JSON. */
 #include "commands.h"
 #include "container.h"
+#include "format.h"
 #include "jsonutil.h"
 #include "start.h"
 #include "util.h"
@@ -15,7 +16,8 @@ static const struct cli_option ps_options[] = {
   { "all", 'a', OPT_BOOL, NULL, "Show all containers, not only running ones", NULL },
   { "quiet", 'q', OPT_BOOL, NULL, "Print only the container IDs", NULL },
   { "no-trunc", 0, OPT_BOOL, NULL, "Do not shorten IDs and commands", NULL },
-  { "format", 0, OPT_STRING, "FORMAT", "Output format: json", "json" },
+  { "format", 0, OPT_STRING, "FORMAT", "Output format: json, or a Go template ('table {{.ID}} {{.Names}}')",
+    "json|table" },
   { "filter", 'f', OPT_LIST, "FILTER", "Filter KEY=VALUE: status, name, id, label", COMPLETE_NONE },
   { NULL },
 };
@@ -282,12 +284,53 @@ row_json(const struct row *r)
   return o;
 }
 
+/* What a --format template sees for each container: Podman's ps fields
+ * (.ID short, .Names and .Command as text, .RunningFor, ...). */
+static json_object *
+row_template_json(const struct row *r, bool no_trunc)
+{
+  json_object *o = row_json(r);
+  json_object *meta = r->c->meta;
+  int64_t now = time_now_ns();
+  char buf[96];
+  cleanup_free char *id = no_trunc ? xstrdup(r->c->id) : xstrndup(r->c->id, 12);
+  json_object_object_add(o, "ID", json_object_new_string(id));
+  json_object_object_add(o, "Names", json_object_new_string(r->c->name));
+  cleanup_free char *cmd = command_text(meta, no_trunc);
+  json_object_object_add(o, "Command", json_object_new_string(cmd));
+  format_ago(buf, sizeof buf, (now - json_get_int(meta, META_CREATED, now)) / 1000000000);
+  json_object_object_add(o, "RunningFor", json_object_new_string(buf));
+  cleanup_free char *ports = ports_text(meta);
+  json_object_object_add(o, "Ports", json_object_new_string(ports));
+  return o;
+}
+
+static const char *const ps_headers[] = {
+  "ID=CONTAINER ID", "Names=NAMES", "RunningFor=CREATED", "CreatedAt=CREATED AT", NULL,
+};
+
+static int
+print_format(const char *format, struct row *rows, size_t n, bool no_trunc, ctool_error_t *err)
+{
+  cleanup_json json_object *arr = json_object_new_array();
+  bool json = strcmp(format, "json") == 0;
+  for (size_t i = 0; i < n; i++)
+    json_object_array_add(arr, json ? row_json(&rows[i]) : row_template_json(&rows[i], no_trunc));
+  if (json)
+    {
+      puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                   | JSON_C_TO_STRING_NOSLASHESCAPE));
+      return 0;
+    }
+  return format_output_headers(format, arr, true, ps_headers, err) < 0 ? -1 : 0;
+}
+
 static int
 run_ps(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
+  if (format && strcmp(format, "table") == 0)
+    format = NULL; /* the default table */
   struct filters f;
   if (filters_parse(cli_list(args, "filter"), &f, err) < 0)
     {
@@ -323,13 +366,7 @@ run_ps(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     }
   bool no_trunc = cli_flag(args, "no-trunc");
   if (format)
-    {
-      cleanup_json json_object *arr = json_object_new_array();
-      for (size_t i = 0; i < kept; i++)
-        json_object_array_add(arr, row_json(&rows[i]));
-      puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                   | JSON_C_TO_STRING_NOSLASHESCAPE));
-    }
+    ret = print_format(format, rows, kept, no_trunc, err);
   else if (cli_flag(args, "quiet"))
     for (size_t i = 0; i < kept; i++)
       printf("%.*s\n", no_trunc ? 64 : 12, rows[i].c->id);

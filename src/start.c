@@ -1,5 +1,6 @@
 #include "start.h"
 #include "foreground.h"
+#include "fsutil.h"
 #include "jsonutil.h"
 #include "logfile.h"
 #include "monitor.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -27,6 +29,8 @@ status_is_live(enum ctr_status s)
 
 /* Everything sandbox_start needs, with the storage it points into. */
 struct prepared {
+  const struct container *c;
+  int64_t started;
   json_object *spec;
   struct idmap map;
   char **lower;
@@ -45,6 +49,40 @@ prepared_clear(struct prepared *p)
   free(p->rootfs);
   free(p->seccomp_cache);
   memset(p, 0, sizeof *p);
+}
+
+static int save_running(const struct container *c, pid_t pid, pid_t monitor, int64_t started, ctool_error_t *err);
+
+/* sandbox_start's before_start: the container process exists (and will
+ * exec once this returns), so record it now. Should ctool (or the
+ * monitor) die from here on, ps still finds the process and stop and rm
+ * can end it. Runs in the process that will wait for the container: ctool
+ * in the foreground, the monitor-to-be for a detached one. The network
+ * and cgroup placement hooks belong here too, before this one returns. */
+static int
+record_pid_hook(void *data, pid_t pid, ctool_error_t *err)
+{
+  const struct prepared *p = data;
+  return save_running(p->c, pid, getpid(), p->started, err);
+}
+
+/* With a terminal, it starts with the size of ours (foreground), or 24x80,
+ * so that the command never sees a 0x0 terminal. */
+static void
+set_console_size(json_object *spec)
+{
+  json_object *proc = json_get_obj(spec, "process");
+  if (!json_get_bool(proc, "terminal", false))
+    return;
+  struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+  struct winsize mine;
+  if ((ioctl(STDOUT_FILENO, TIOCGWINSZ, &mine) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &mine) == 0) && mine.ws_row
+      && mine.ws_col)
+    ws = mine;
+  json_object *size = json_object_new_object();
+  json_object_object_add(size, "height", json_object_new_int(ws.ws_row));
+  json_object_object_add(size, "width", json_object_new_int(ws.ws_col));
+  json_object_object_add(proc, "consoleSize", size);
 }
 
 static int
@@ -68,12 +106,16 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
                                            "removed?)", l, c->name);
       strv_push(&p->lower, l);
     }
+  set_console_size(p->spec);
   p->upper = xasprintf("%s/upper", c->dir);
   p->work = xasprintf("%s/work", c->dir);
   p->rootfs = xasprintf("%s/merged", c->dir);
   p->seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
   const char *net = json_get_str(c->meta, META_NETWORK);
+  p->c = c;
   p->cfg = (struct sandbox_config){
+    .before_start = record_pid_hook,
+    .before_start_data = p,
     .spec = p->spec,
     .idmap = &p->map,
     .overlay = choice.mode,
@@ -269,14 +311,29 @@ container_start(const struct cli_ctx *ctx, struct container *c, const struct sta
     }
   struct old_record old = { 0 };
   old.present = exit_record_read(c->dir, &old.started, &old.finished, &old.code) == 0;
+  cleanup_free char *state_path = xasprintf("%s/state.json", c->rundir);
+  cleanup_free char *old_state = NULL;
+  ctool_error_t ignored = NULL;
+  if (read_file_at(AT_FDCWD, state_path, &old_state, NULL, 1u << 20, &ignored) < 0)
+    ctool_error_free(&ignored);
   int64_t started = time_now_ns();
+  p.started = started;
   int ret = exit_record_write(c->dir, started, 0, -1, err);
   bool launched = false;
   if (ret == 0)
     ret = o->detach ? start_detached(ctx, c, &p, o, started, &launched, err)
                     : start_foreground(ctx, c, &p, o, started, exit_code, &launched, err);
   if (ret < 0 && !launched)
-    record_restore(c, &old);
+    {
+      /* It never ran: the container is as it was (the hook may have
+       * recorded a process that was then killed). */
+      record_restore(c, &old);
+      if (old_state)
+        write_file_atomic_at(AT_FDCWD, state_path, old_state, strlen(old_state), 0600, false, &ignored);
+      else
+        unlink(state_path);
+      ctool_error_free(&ignored);
+    }
   prepared_clear(&p);
   container_unlock(c);
   return ret;

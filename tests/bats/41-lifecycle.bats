@@ -149,6 +149,12 @@ monitor_pid() {
   [ "$(jq length <<< "$output")" = 0 ]
   run -0 ctool ps -a --filter 'name=^fr' -q
   [ "$output" = "$(ctool inspect fresh | jq -r '.[0].Id[0:12]')" ]
+  run -0 ctool ps -a --format '{{.Names}} {{.State}}' --filter status=running --filter status=created
+  assert_output "$(printf 'fresh created\nup running')"
+  run -0 ctool ps --format 'table {{.ID}} {{.Names}}'
+  assert_line --index 0 --regexp '^CONTAINER ID +NAMES$'
+  assert_line --index 1 --regexp '^[0-9a-f]{12} +up$'
+  run -125 ctool ps --format '{{.NoSuchField}}'
   run -125 ctool ps --filter bogus=1
   run -125 ctool ps --filter status=sleeping
   run -0 ctool rm -a -f -t 0
@@ -182,6 +188,8 @@ monitor_pid() {
   [ "$(jq -r '.[0].State.Status' <<< "$output")" = exited ]
   [ "$(jq -r '.[0].State.Pid' <<< "$output")" = 0 ]
   [ "$(jq -r '.[0].State.ExitCode' <<< "$output")" = 137 ]
+  run -0 ctool inspect --format '{{.State.Status}} {{.Config.WorkingDir}} {{index .Config.Labels "k"}}' insp
+  assert_output "exited /tmp v"
   # An image through the same verb.
   run -0 ctool inspect "$IMAGE"
   [ "$(jq -r '.[0].RepoTags[0]' <<< "$output")" = "$IMAGE" ]
