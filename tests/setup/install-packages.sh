@@ -17,21 +17,25 @@ runtime=(
 tests=(
   docker-registry skopeo umoci bats bats-assert bats-support bats-file
   busybox-static jq curl openssl apache2-utils bash-completion zsh fish man-db
-  util-linux python3 file tar gzip zstd
+  util-linux python3 file tar gzip zstd valgrind
 )
 bench=(
   podman runc crun bubblewrap hyperfine time
 )
+# The systemd + cgroup v2 stage (tests/vm/): a Debian VM under QEMU's TCG.
+vm=(
+  qemu-system-x86 debootstrap e2fsprogs busybox-static cpio
+)
 
 stamp=/var/lib/ctool-test-packages.stamp
-want="${build[*]} ${runtime[*]} ${tests[*]} ${bench[*]}"
+want="${build[*]} ${runtime[*]} ${tests[*]} ${bench[*]} ${vm[*]}"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${build[@]}" "${runtime[@]}" "${tests[@]}" "${bench[@]}"
+apt-get install -y -q --no-install-recommends "${build[@]}" "${runtime[@]}" "${tests[@]}" "${bench[@]}" "${vm[@]}"
 # The registry package enables a system service listening on all addresses;
 # the tests run their own instances on 127.0.0.1 only.
 # Stop and disable only that service (by its unit or its init script's pid
