@@ -1,5 +1,6 @@
 /* ctool version */
 #include "commands.h"
+#include "format.h"
 #include "jsonutil.h"
 #include "util.h"
 
@@ -12,40 +13,43 @@
 #include <sys/utsname.h>
 
 static const struct cli_option version_options[] = {
-  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json", "json" },
+  { "format", 'f', OPT_STRING, "FORMAT", "Print as json or with a Go template: '{{.Version}}'", "json" },
   { NULL },
 };
+
+/* What --format sees: the fields Podman users know from `podman version`. */
+static json_object *
+version_json(void)
+{
+  struct utsname u;
+  uname(&u);
+  const struct scmp_version *sv = seccomp_version();
+  json_object *o = json_object_new_object();
+  cleanup_free char *seccomp = xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
+  json_object_object_add(o, "Version", json_object_new_string(PACKAGE_VERSION));
+  json_object_object_add(o, "OsArch", json_object_new_string("linux/" CTOOL_GOARCH));
+  json_object_object_add(o, "Kernel", json_object_new_string(u.release));
+  json_object_object_add(o, "Libcurl", json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
+  json_object_object_add(o, "Libarchive", json_object_new_string(archive_version_string()));
+  json_object_object_add(o, "JsonC", json_object_new_string(json_c_version()));
+  json_object_object_add(o, "Libseccomp", json_object_new_string(seccomp));
+  return o;
+}
 
 static int
 run_version(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
-  struct utsname u;
-  uname(&u);
-  const struct scmp_version *sv = seccomp_version();
+  cleanup_json json_object *o = version_json();
   if (format)
-    {
-      cleanup_json json_object *o = json_object_new_object();
-      cleanup_free char *seccomp = xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
-      json_object_object_add(o, "Version", json_object_new_string(PACKAGE_VERSION));
-      json_object_object_add(o, "OsArch", json_object_new_string("linux/" CTOOL_GOARCH));
-      json_object_object_add(o, "Kernel", json_object_new_string(u.release));
-      json_object_object_add(o, "Libcurl", json_object_new_string(curl_version_info(CURLVERSION_NOW)->version));
-      json_object_object_add(o, "Libarchive", json_object_new_string(archive_version_string()));
-      json_object_object_add(o, "JsonC", json_object_new_string(json_c_version()));
-      json_object_object_add(o, "Libseccomp", json_object_new_string(seccomp));
-      puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-      return 0;
-    }
-  printf("Version:      %s\n", PACKAGE_VERSION);
-  printf("OS/Arch:      linux/%s\n", CTOOL_GOARCH);
-  printf("Kernel:       %s\n", u.release);
-  printf("libcurl:      %s\n", curl_version_info(CURLVERSION_NOW)->version);
-  printf("libarchive:   %s\n", archive_version_string());
-  printf("json-c:       %s\n", json_c_version());
-  printf("libseccomp:   %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+    return format_output(format, o, false, err);
+  printf("Version:      %s\n", json_get_str(o, "Version"));
+  printf("OS/Arch:      %s\n", json_get_str(o, "OsArch"));
+  printf("Kernel:       %s\n", json_get_str(o, "Kernel"));
+  printf("libcurl:      %s\n", json_get_str(o, "Libcurl"));
+  printf("libarchive:   %s\n", json_get_str(o, "Libarchive"));
+  printf("json-c:       %s\n", json_get_str(o, "JsonC"));
+  printf("libseccomp:   %s\n", json_get_str(o, "Libseccomp"));
   return 0;
 }
 

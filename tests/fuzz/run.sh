@@ -16,12 +16,18 @@ flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-
        -I$src/common -I$src/libimage"
 common="$src/common/util.c $src/common/error.c $src/common/fsutil.c"
 libimage="$src/libimage/reference.c $src/libimage/toml.c $src/libimage/regconf.c"
+template="$src/common/template.c $src/common/template-exec.c $src/common/template-funcs.c
+          $src/common/template-printf.c $src/common/tabwriter.c $src/common/format.c"
 
 status=0
-for target in reference regconf; do
+for target in reference regconf template; do
   bin="$out/fuzz-$target"
+  case $target in
+    template) sources="$common $template"; libs=$(pkg-config --cflags --libs json-c) ;;
+    *) sources="$common $libimage"; libs="" ;;
+  esac
   # shellcheck disable=SC2086
-  "$cc" $flags -o "$bin" "$src/tests/fuzz/fuzz-$target.c" $common $libimage
+  "$cc" $flags -o "$bin" "$src/tests/fuzz/fuzz-$target.c" $sources $libs
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
   seeds="$src/tests/fuzz/seeds/$target"
@@ -31,8 +37,8 @@ for target in reference regconf; do
     for f in /etc/containers/registries.conf /etc/containers/registries.conf.d/*.conf; do
       [ -r "$f" ] && cp "$f" "$corpus/system-$(basename "$f")"
     done
-    extra="-dict=$src/tests/fuzz/regconf.dict"
   fi
+  [ -f "$src/tests/fuzz/$target.dict" ] && extra="-dict=$src/tests/fuzz/$target.dict"
   echo "fuzz-$target: ${time}s"
   # shellcheck disable=SC2086
   if ! "$bin" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
