@@ -49,6 +49,8 @@ trap cleanup EXIT
 
 quoted() { printf '%q ' "$@"; }
 mean_ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean * 1000' "$1"; }
+# User + system CPU time (ms): steadier than wall time on a busy machine.
+cpu_ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$1"; }
 peak_rss_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'; }
 
 echo "== preparing: $IMAGE into both stores"
@@ -93,20 +95,23 @@ rss_ps=$(peak_rss_kb "${ctool[@]}" ps -a)
 "${ctool[@]}" rm -a >/dev/null
 rss_run=$(peak_rss_kb "${ctool[@]}" run --rm --network none "$IMAGE" true)
 
-c=$(mean_ms "$work/start.json" ctool)
-p=$(mean_ms "$work/start.json" podman)
-b=$(mean_ms "$work/start.json" bwrap)
-ce=$(mean_ms "$work/exec.json" "ctool exec")
-pe=$(mean_ms "$work/exec.json" "podman exec")
-ps1=$(mean_ms "$work/ps.json" "ctool ps")
-ps2=$(mean_ms "$work/ps.json" "ctool ps -a")
+c=$(mean_ms "$work/start.json" ctool); cc=$(cpu_ms "$work/start.json" ctool)
+p=$(mean_ms "$work/start.json" podman); pc=$(cpu_ms "$work/start.json" podman)
+b=$(mean_ms "$work/start.json" bwrap); bc_=$(cpu_ms "$work/start.json" bwrap)
+ce=$(mean_ms "$work/exec.json" "ctool exec"); cec=$(cpu_ms "$work/exec.json" "ctool exec")
+pe=$(mean_ms "$work/exec.json" "podman exec"); pec=$(cpu_ms "$work/exec.json" "podman exec")
+ps1=$(mean_ms "$work/ps.json" "ctool ps"); ps1c=$(cpu_ms "$work/ps.json" "ctool ps")
+ps2=$(mean_ms "$work/ps.json" "ctool ps -a"); ps2c=$(cpu_ms "$work/ps.json" "ctool ps -a")
+r() { echo "$1 / $2" | bc -l; }
 echo
-echo "== summary ($(nproc) CPUs, $(uname -r), $RUNS runs each)"
-printf '| measure | ctool | podman | bwrap | ratios |\n|---|---|---|---|---|\n'
-printf '| run --rm --network none true | %.1f ms | %.1f ms | %.1f ms | ctool/bwrap %.2fx, podman/ctool %.1fx (goals: <= 2x, >= 10x) |\n' \
-  "$c" "$p" "$b" "$(echo "$c / $b" | bc -l)" "$(echo "$p / $c" | bc -l)"
-printf '| exec CTR true | %.1f ms | %.1f ms | | podman/ctool %.1fx (goal >= 5x) |\n' "$ce" "$pe" "$(echo "$pe / $ce" | bc -l)"
-printf '| ps / ps -a, %d running | %.1f / %.1f ms | | | (goal < 20 ms) |\n' "$N_PS" "$ps1" "$ps2"
+echo "== summary ($(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg), $RUNS runs each)"
+echo "   mean wall time, and in brackets user+system CPU time of the command and its children"
+printf '| measure | ctool | podman | bwrap | ratios (wall; CPU) |\n|---|---|---|---|---|\n'
+printf '| run --rm --network none true | %.1f ms (%.1f) | %.1f ms (%.1f) | %.1f ms (%.1f) | ctool/bwrap %.1fx; %.1fx (goal <= 2x), podman/ctool %.1fx; %.1fx (goal >= 10x) |\n' \
+  "$c" "$cc" "$p" "$pc" "$b" "$bc_" "$(r "$c" "$b")" "$(r "$cc" "$bc_")" "$(r "$p" "$c")" "$(r "$pc" "$cc")"
+printf '| exec CTR true | %.1f ms (%.1f) | %.1f ms (%.1f) | | podman/ctool %.1fx; %.1fx (goal >= 5x) |\n' \
+  "$ce" "$cec" "$pe" "$pec" "$(r "$pe" "$ce")" "$(r "$pec" "$cec")"
+printf '| ps / ps -a, %d running | %.1f (%.1f) / %.1f ms (%.1f) | | | (goal < 20 ms) |\n' "$N_PS" "$ps1" "$ps1c" "$ps2" "$ps2c"
 printf '| peak RSS of ctool run / ctool ps -a | %.1f / %.1f MB | | | (goal < 5 MB) |\n' \
   "$(echo "$rss_run / 1024" | bc -l)" "$(echo "$rss_ps / 1024" | bc -l)"
 printf '| VmRSS of a monitor | %.2f MB | | | (goal < 1.5 MB) |\n' "$(echo "$monitor_rss / 1024" | bc -l)"

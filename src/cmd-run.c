@@ -27,12 +27,14 @@ discard(const struct cli_ctx *ctx, struct container *c)
 static int
 run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
+  int64_t t0 = time_now_ns();
   struct run_opts o;
   if (run_opts_parse(args, true, &o, err) < 0)
     return -1;
   struct container *c = NULL;
   if (container_create_from_opts(ctx, &o, &c, err) < 0)
     return -1;
+  log_debug("run: container %.12s created: %.2f ms", c->id, (double) (time_now_ns() - t0) / 1e6);
   struct start_opts so = { .detach = o.detach, .interactive = o.interactive, .sig_proxy = o.sig_proxy };
   int code = 0;
   if (container_start(ctx, c, &so, &code, err) < 0)
