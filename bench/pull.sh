@@ -37,7 +37,20 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ctool-bench-pull.XXXXXX")
 # Layers hold files owned by subordinate IDs: remove them from a user
 # namespace that maps those IDs.
 wipe() { "$CTOOL" unshare rm -rf "$work/ctool" "$work/podman"; }
-trap 'wipe; rm -rf "$work"' EXIT
+# Rootless podman keeps a pause process per user; stop it afterwards when
+# this run started it.
+pause_pid_file=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/libpod/tmp/pause.pid
+pause_before=$(cat "$pause_pid_file" 2>/dev/null || true)
+cleanup() {
+  wipe
+  rm -rf "$work"
+  local pid
+  pid=$(cat "$pause_pid_file" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$pid" != "$pause_before" ]; then
+    kill "$pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
 
 ctool_pull=("$CTOOL" --root "$work/ctool/root" --runroot "$work/ctool/run" pull -q --tls-verify=false)
 podman_pull=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay
