@@ -529,7 +529,7 @@ copy_up(int rootfd, int under, const char *dest, ctool_error_t *err)
 }
 
 static int
-mount_filesystem(int rootfd, const struct rootfs_mount *m, bool p_host_pid, ctool_error_t *err)
+mount_filesystem(int rootfd, const struct rootfs_mount *m, bool p_host_pid, bool p_single_map, ctool_error_t *err)
 {
   cleanup_close int target = rootfs_open_target(rootfd, m->destination, true, err);
   if (target < 0)
@@ -546,12 +546,11 @@ mount_filesystem(int rootfd, const struct rootfs_mount *m, bool p_host_pid, ctoo
   if (cgroup)
     type = "cgroup2";
   unsigned long flags = m->flags & ~(unsigned long) MS_REC;
-  int r = mount(m->source, fd_path(target).s, type, flags, m->data);
-  if (r < 0 && errno == EINVAL && strcmp(type, "devpts") == 0)
-    {
-      cleanup_free char *data = data_without_gid(m->data);
-      r = mount(m->source, fd_path(target).s, type, flags, data);
-    }
+  bool devpts = strcmp(type, "devpts") == 0;
+  cleanup_free char *no_gid = devpts ? data_without_gid(m->data) : NULL;
+  int r = mount(m->source, fd_path(target).s, type, flags, devpts && p_single_map ? no_gid : m->data);
+  if (r < 0 && errno == EINVAL && devpts && !p_single_map)
+    r = mount(m->source, fd_path(target).s, type, flags, no_gid);
   if (r == 0)
     return under >= 0 ? copy_up(rootfd, under, m->destination, err) : 0;
   int e = errno;
@@ -582,10 +581,10 @@ mount_filesystem(int rootfd, const struct rootfs_mount *m, bool p_host_pid, ctoo
 }
 
 static int
-apply_mount(int rootfd, const struct rootfs_mount *m, bool host_pid, ctool_error_t *err)
+apply_mount(int rootfd, const struct rootfs_mount *m, const struct rootfs_plan *p, ctool_error_t *err)
 {
   int r = m->bind ? bind_onto(rootfd, m->source, m->destination, m->flags, m->recursive, err)
-                  : mount_filesystem(rootfd, m, host_pid, err);
+                  : mount_filesystem(rootfd, m, p->host_pid, p->single_map, err);
   if (r < 0)
     return -1;
   if (m->propagation)
@@ -731,7 +730,7 @@ rootfs_setup(const struct rootfs_plan *p, ctool_error_t *err)
   bool have_dev = false;
   for (size_t i = 0; i < p->n_mounts; i++)
     {
-      if (apply_mount(rootfd, &p->mounts[i], p->host_pid, err) < 0)
+      if (apply_mount(rootfd, &p->mounts[i], p, err) < 0)
         return -1;
       if (strcmp(p->mounts[i].destination, "/dev") == 0)
         have_dev = true;

@@ -48,6 +48,7 @@ struct rootfs_plan {
   size_t n_sysctls;
   bool console;               /* create /dev/console for the pty */
   bool host_pid;              /* no pid namespace of its own: /proc is the host's */
+  bool single_map;            /* only the user is mapped: no gid=5 for devpts */
 };
 
 /* Parse an OCI mount's "options" into M (flags, propagation, bind, data). */

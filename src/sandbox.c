@@ -134,6 +134,7 @@ start_plan_build(const struct sandbox_config *c, struct start_plan *p, ctool_err
                         err) < 0)
     return -1;
   p->rootfs.host_pid = !(p->clone_flags & CLONE_NEWPID);
+  p->rootfs.single_map = c->idmap->single;
   int stdio[3] = { c->stdin_fd, c->stdout_fd, c->stderr_fd };
   json_object *seccomp = json_get_obj(json_get_obj(c->spec, "linux"), "seccomp");
   if (sandbox_process_build(json_get_obj(c->spec, "process"), seccomp, c->seccomp_cache_dir, stdio, &p->proc, err)
