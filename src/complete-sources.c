@@ -2,8 +2,10 @@
  * store the same way the verbs do, without taking locks or creating
  * anything (a completion must never change state or block). */
 #include "complete.h"
+#include "container.h"
 #include "libimage/store.h"
 #include "util.h"
+#include "volume.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -51,11 +53,77 @@ list_images(const struct complete_sources *src, char ***out)
   image_store_close(store);
 }
 
+/* The command's context with --root/--runroot from the words typed. */
+static struct cli_ctx
+ctx_of(const struct complete_sources *src)
+{
+  struct cli_ctx ctx = *(const struct cli_ctx *) src->data;
+  if (src->root)
+    ctx.root = (char *) src->root;
+  if (src->runroot)
+    ctx.runroot = (char *) src->runroot;
+  return ctx;
+}
+
+/* Names, and short IDs once the user has started typing (as Podman). */
+static void
+list_containers(const struct complete_sources *src, bool running_only, char ***out)
+{
+  struct cli_ctx ctx = ctx_of(src);
+  struct container **list = NULL;
+  size_t n = 0;
+  ctool_error_t err = NULL;
+  if (container_list(&ctx, &list, &n, &err) < 0)
+    {
+      ctool_error_free(&err);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      if (running_only)
+        {
+          struct ctr_state st;
+          if (container_state(list[i], &st, &err) < 0)
+            {
+              ctool_error_free(&err);
+              continue;
+            }
+          if (st.status != CTR_RUNNING)
+            continue;
+        }
+      strv_push(out, list[i]->name);
+      if (src->cur && src->cur[0] != '\0')
+        {
+          cleanup_free char *id = xstrndup(list[i]->id, 12);
+          strv_push(out, id);
+        }
+    }
+  container_list_free(list, n);
+}
+
+static void
+list_volumes(const struct complete_sources *src, char ***out)
+{
+  struct volume **list = NULL;
+  size_t n = 0;
+  ctool_error_t err = NULL;
+  if (volume_list(root_of(src), &list, &n, &err) < 0)
+    {
+      ctool_error_free(&err);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    strv_push(out, list[i]->name);
+  volume_list_free(list, n);
+}
+
 void
 complete_sources_init(struct complete_sources *src, struct cli_ctx *ctx)
 {
   *src = (struct complete_sources) {
     .data = ctx,
     .images = list_images,
+    .containers = list_containers,
+    .volumes = list_volumes,
   };
 }
