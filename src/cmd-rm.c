@@ -5,6 +5,7 @@
 #include "start.h"
 #include "stop.h"
 #include "util.h"
+#include "volume.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,13 +23,12 @@ remove_anonymous_volumes(const struct cli_ctx *ctx, json_object *meta)
       const char *name = json_get_str(v, "Name");
       if (!json_get_bool(v, "Anonymous", false) || name == NULL || strchr(name, '/'))
         continue;
-      cleanup_free char *dir = xasprintf("%s/volumes/%s", ctx->root, name);
       ctool_error_t e = NULL;
-      if (remove_tree_as_owner(dir, json_get_bool(meta, META_KEEP_ID, false), &e) < 0)
+      if (volume_remove(ctx->root, name, &e) < 0 && e->errnum != ENOENT)
         {
           log_warn("cannot remove volume %s: %s", name, e->msg);
-          ctool_error_free(&e);
         }
+      ctool_error_free(&e);
     }
 }
 

@@ -1,9 +1,11 @@
 #include "create.h"
 #include "context.h"
+#include "create-command.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "spec.h"
 #include "util.h"
+#include "volume.h"
 
 #include "extract.h"
 #include "libimage/image.h"
@@ -146,6 +148,7 @@ build_meta(const struct container_draft *d, const struct run_opts *o, const stru
   json_object_object_add(m, META_ENTRYPOINT, strv_json(extra->entrypoint));
   json_object_object_add(m, META_CMD, strv_json(extra->cmd));
   json_object_object_add(m, META_HOST_CONFIG, host_config(o));
+  json_object_object_add(m, META_CREATE_COMMAND, create_command_current());
   return m;
 }
 
@@ -208,12 +211,12 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   cleanup_free char *spec_path = xasprintf("%s/config.json", d.tmp_dir);
   if (json_write_file_at(AT_FDCWD, spec_path, spec, 0600, err) < 0)
     goto out;
-  for (size_t i = 0; extra.volume_dirs && extra.volume_dirs[i]; i++)
-    if (mkdir_p(extra.volume_dirs[i], 0755, err) < 0)
-      {
-        ctool_error_prefix(err, "create volume");
+  for (size_t i = 0; i < json_object_array_length(extra.volumes); i++)
+    {
+      json_object *v = json_object_array_get_idx(extra.volumes, i);
+      if (volume_ensure(ctx->root, json_get_str(v, "Name"), json_get_bool(v, "Anonymous", false), err) < 0)
         goto out;
-      }
+    }
   meta = build_meta(&d, o, img, spec, &extra);
   if (container_draft_commit(ctx, &d, meta, err) < 0)
     goto out;

@@ -412,7 +412,6 @@ user_mounts(const struct spec_input *in, json_object **out, struct spec_extra *e
       list[n++] = mount_new(v.destination, "bind", v.source, rw);
       if (v.name)
         {
-          strv_push(&extra->volume_dirs, v.source);
           json_object *vo = json_object_new_object();
           json_object_object_add(vo, "Name", json_object_new_string(v.name));
           json_object_object_add(vo, "Destination", json_object_new_string(v.destination));
@@ -900,7 +899,6 @@ void
 spec_extra_clear(struct spec_extra *x)
 {
   free(x->hostname);
-  strv_free(x->volume_dirs);
   strv_free(x->entrypoint);
   strv_free(x->cmd);
   if (x->volumes)

@@ -26,8 +26,8 @@ struct spec_input {
 /* What was decided besides the spec itself. */
 struct spec_extra {
   char *hostname;
-  char **volume_dirs;       /* named volume dirs to create before the start */
-  json_object *volumes;     /* [{"Name","Destination","Anonymous"}] for the metadata */
+  json_object *volumes;     /* named volumes: [{"Name","Destination","Anonymous"}],
+                               created (volume_ensure) before the commit */
   int stop_signal;          /* from the flags or the image, else SIGTERM */
   char **entrypoint;        /* the entrypoint and command that make up */
   char **cmd;               /* process.args (inspect shows them apart) */
