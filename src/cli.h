@@ -71,6 +71,7 @@ struct cli_ctx {
   char *runroot;       /* --runroot: runtime state */
   char *config_path;   /* --config: explicit config file */
   char *cgroup_manager;/* --cgroup-manager */
+  struct ctool_config *config; /* ctool.conf with the global options applied (ctool-conf.h) */
   const struct cli_command *const *commands; /* the top-level table */
 };
 

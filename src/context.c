@@ -1,3 +1,4 @@
+#include "ctool-conf.h"
 #include "context.h"
 #include "fsutil.h"
 #include "util.h"
@@ -41,6 +42,11 @@ default_runroot_dir(void)
 int
 ctx_resolve_paths(struct cli_ctx *ctx, ctool_error_t *err)
 {
+  /* ctool.conf's storage.root / storage.runroot when no flag gave them */
+  if (ctx->root == NULL && ctx->config && config_str(ctx->config, CONFIG_STORAGE_ROOT))
+    ctx->root = xstrdup(config_str(ctx->config, CONFIG_STORAGE_ROOT));
+  if (ctx->runroot == NULL && ctx->config && config_str(ctx->config, CONFIG_STORAGE_RUNROOT))
+    ctx->runroot = xstrdup(config_str(ctx->config, CONFIG_STORAGE_RUNROOT));
   if (ctx->root == NULL)
     ctx->root = default_root_dir();
   if (ctx->runroot == NULL)

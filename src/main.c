@@ -1,6 +1,7 @@
 /* ctool: the command table and dispatch. */
 #include "cli.h"
 #include "commands.h"
+#include "ctool-conf.h"
 #include "context.h"
 #include "util.h"
 
@@ -182,7 +183,11 @@ main(int argc, char **argv)
   ctx.root = xstrdup(cli_str(global, "root"));
   ctx.runroot = xstrdup(cli_str(global, "runroot"));
 
-  int ret = ctx_resolve_paths(&ctx, &err);
+  struct ctool_config config;
+  int ret = config_load_with_flags(&config, ctx.root, ctx.runroot, &err);
+  ctx.config = ret == 0 ? &config : NULL;
+  if (ret == 0)
+    ret = ctx_resolve_paths(&ctx, &err);
   if (ret == 0)
     {
       char **rest = strv_dup(cli_argv(global));
@@ -190,6 +195,8 @@ main(int argc, char **argv)
       strv_free(rest);
     }
   cli_args_free(global);
+  if (ctx.config)
+    config_free(&config);
   free(ctx.root);
   free(ctx.runroot);
   if (ret < 0)
