@@ -7,7 +7,8 @@
 # Use a ctool built without sanitizers. Needs the test registry and its
 # fixtures: tests/setup/registry.sh start; tests/fixtures/build-images.sh big.
 # Environment: RUNS (default 7) rounds, IMAGES (default
-# "ctool-test/busybox:latest ctool-test/big:latest").
+# "ctool-test/busybox:latest ctool-test/big:latest"), BENCH_RESULTS (a file:
+# the figures are appended to it as "KEY VALUE" lines, for bench/all.sh).
 #
 # Podman runs as the same user with its own empty storage (--root and
 # --runroot, the overlay driver), runc and cgroupfs, as this host needs.
@@ -97,6 +98,11 @@ for image in $IMAGES; do
   printf 'podman pull: median %6.3f s  (min %6.3f, max %6.3f, %d runs)\n' "$p" "$p_min" "$p_max" "$RUNS"
   c_rss=$(peak_rss "${ctool_pull[@]}" "$ref")
   p_rss=$(peak_rss "${podman_pull[@]}" "$ref")
+  if [ -n "${BENCH_RESULTS:-}" ]; then
+    key=pull.$(basename "${image%%:*}")
+    printf '%s.ctool.s %s\n%s.podman.s %s\n%s.ctool.rss_kb %s\n%s.podman.rss_kb %s\n' \
+      "$key" "$c" "$key" "$p" "$key" "$c_rss" "$key" "$p_rss" >> "$BENCH_RESULTS"
+  fi
   summary+=("$(printf '%-28s ctool %6.3f s  podman %6.3f s  speed-up %4.2fx  peak RSS ctool %5.1f MB  podman %5.1f MB' \
     "$image" "$c" "$p" "$(echo "$p / $c" | bc -l)" "$(echo "$c_rss / 1024" | bc -l)" "$(echo "$p_rss / 1024" | bc -l)")")
 done

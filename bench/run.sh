@@ -115,3 +115,18 @@ printf '| ps / ps -a, %d running | %.1f (%.1f) / %.1f ms (%.1f) | | | (goal < 20
 printf '| peak RSS of ctool run / ctool ps -a | %.1f / %.1f MB | | | (goal < 5 MB) |\n' \
   "$(echo "$rss_run / 1024" | bc -l)" "$(echo "$rss_ps / 1024" | bc -l)"
 printf '| VmRSS of a monitor | %.2f MB | | | (goal < 1.5 MB) |\n' "$(echo "$monitor_rss / 1024" | bc -l)"
+
+# For bench/all.sh: medians (ms), CPU time (ms), sizes (kB).
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  median_ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"; }
+  {
+    for tool in ctool podman bwrap; do
+      echo "start.none.$tool.ms $(median_ms "$work/start.json" "$tool")"
+      echo "start.none.$tool.cpu_ms $(cpu_ms "$work/start.json" "$tool")"
+    done
+    echo "exec.ctool.ms $(median_ms "$work/exec.json" "ctool exec")"
+    echo "exec.podman.ms $(median_ms "$work/exec.json" "podman exec")"
+    echo "rss.run.ctool.kb $rss_run"
+    echo "monitor.rss.ctool.kb $monitor_rss"
+  } >> "$BENCH_RESULTS"
+fi
