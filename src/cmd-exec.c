@@ -75,6 +75,9 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   cleanup_json json_object *process = NULL;
   cleanup_strv char **layers = NULL;
   cleanup_strv char **env = NULL;
+  cleanup_free char *seccomp_cache = NULL;
+  cleanup_close int devnull = -1;
+  cleanup_close int console_fd = -1;
   int ret = -1;
   if (container_lookup(ctx, cli_arg(args, 0), &c, err) < 0)
     return -1;
@@ -93,8 +96,8 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
                                   cli_str(args, "user"), tty, err);
   if (process == NULL)
     goto out;
-  cleanup_free char *seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
-  cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
+  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   struct sandbox_exec_config cfg = {
     .container_pid = st.pid,
     .spec = spec,
@@ -123,7 +126,7 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
       foreground_restore_signals(&old_mask);
       goto out;
     }
-  cleanup_close int console_fd = console;
+  console_fd = console;
   struct foreground_opts fo = { .console_fd = tty ? console_fd : -1, .stdin_to_tty = tty && interactive,
                                 .sig_proxy = true };
   container_free(c);

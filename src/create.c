@@ -190,6 +190,7 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   struct spec_extra extra = { 0 };
   cleanup_json json_object *spec = NULL;
   cleanup_json json_object *meta = NULL;
+  cleanup_free char *spec_path = NULL;
   int ret = -1;
 
   if (find_image(ctx, o, &img, err) < 0 || container_draft_begin(ctx, o->name, &d, err) < 0)
@@ -208,7 +209,7 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   /* Everything checked: from here on, things are written. */
   if (container_draft_mkdirs(&d, err) < 0 || write_etc_files(&d, o, img, &extra, err) < 0)
     goto out;
-  cleanup_free char *spec_path = xasprintf("%s/config.json", d.tmp_dir);
+  spec_path = xasprintf("%s/config.json", d.tmp_dir);
   if (json_write_file_at(AT_FDCWD, spec_path, spec, 0600, err) < 0)
     goto out;
   for (size_t i = 0; i < json_object_array_length(extra.volumes); i++)

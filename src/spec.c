@@ -923,6 +923,7 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
   struct security_choice sec = { 0 };
   json_object *user_mnts = NULL, *rlimits = NULL, *seccomp = NULL;
   json_object *spec = NULL;
+  cleanup_free char *rootfs = NULL;
   int ret = -1;
 
   const char *cwd = o->workdir ? o->workdir : json_get_str(cfg, "WorkingDir");
@@ -962,7 +963,7 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
   json_object_object_add(spec, "process", proc);
 
   json_object *root = json_object_new_object();
-  cleanup_free char *rootfs = xasprintf("%s/merged", in->ctr_dir);
+  rootfs = xasprintf("%s/merged", in->ctr_dir);
   json_object_object_add(root, "path", json_object_new_string(rootfs));
   json_object_object_add(root, "readonly", json_object_new_boolean(o->read_only));
   json_object_object_add(spec, "root", root);
