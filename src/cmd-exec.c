@@ -67,10 +67,10 @@ exec_start(void *data, int in, int out, int errfd, pid_t *pid, int *console, cto
 }
 
 static int
-run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+exec_in(struct cli_ctx *ctx, struct cli_args *args, struct container **cp, ctool_error_t *err)
 {
   bool tty = cli_flag(args, "tty"), interactive = cli_flag(args, "interactive"), detach = cli_flag(args, "detach");
-  struct container *c = NULL;
+  struct container *c = *cp;
   cleanup_json json_object *spec = NULL;
   cleanup_json json_object *process = NULL;
   cleanup_strv char **layers = NULL;
@@ -78,24 +78,18 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   cleanup_free char *seccomp_cache = NULL;
   cleanup_close int devnull = -1;
   cleanup_close int console_fd = -1;
-  int ret = -1;
-  if (container_lookup(ctx, cli_arg(args, 0), &c, err) < 0)
-    return -1;
   struct ctr_state st;
   if (container_state(c, &st, err) < 0)
-    goto out;
+    return -1;
   if (st.status != CTR_RUNNING)
-    {
-      ctool_error_set(err, 0, "can only create exec sessions on running containers: container state improper");
-      goto out;
-    }
+    return ctool_error_set(err, 0, "can only create exec sessions on running containers: container state improper");
   layers = layer_dirs(c->meta);
   if (container_spec(c, &spec, err) < 0 || exec_env(args, &env, err) < 0)
-    goto out;
+    return -1;
   process = spec_process_for_exec(spec, layers, cli_argv(args) + 1, env, cli_str(args, "workdir"),
                                   cli_str(args, "user"), tty, err);
   if (process == NULL)
-    goto out;
+    return -1;
   seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   struct sandbox_exec_config cfg = {
@@ -111,10 +105,7 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     {
       struct monitor_params mp = { .start = exec_start, .start_data = &cfg, .tty = tty, .interactive = interactive };
       pid_t pid, mon;
-      if (monitor_spawn(&mp, &pid, &mon, err) < 0)
-        goto out;
-      ret = 0;
-      goto out;
+      return monitor_spawn(&mp, &pid, &mon, err) < 0 ? -1 : 0;
     }
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   pid_t pid = 0;
@@ -124,18 +115,27 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   if (sandbox_exec(&cfg, &pid, &console, err) < 0)
     {
       foreground_restore_signals(&old_mask);
-      goto out;
+      return -1;
     }
   console_fd = console;
   struct foreground_opts fo = { .console_fd = tty ? console_fd : -1, .stdin_to_tty = tty && interactive,
                                 .sig_proxy = true };
+  /* Nothing of the container is needed while waiting: let go of it. */
   container_free(c);
-  c = NULL;
+  *cp = NULL;
   int status = 0;
   if (foreground_wait(pid, &fo, &old_mask, &status, err) < 0)
-    goto out;
-  ret = exit_code_from_wait_status(status);
-out:
+    return -1;
+  return exit_code_from_wait_status(status);
+}
+
+static int
+run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  struct container *c = NULL;
+  if (container_lookup(ctx, cli_arg(args, 0), &c, err) < 0)
+    return -1;
+  int ret = exec_in(ctx, args, &c, err);
   container_free(c);
   return ret;
 }

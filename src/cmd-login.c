@@ -142,6 +142,8 @@ run_login(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct auth_cred old = { 0 }, cred = { 0 };
   cleanup_free char *key = NULL;
   cleanup_free char *host = NULL;
+  struct registry_client_opts copts;
+  bool insecure;
   int ret = -1;
 
   if (cli_check_authfile(authfile, true, err) < 0 || regconf_load(&conf, err) < 0 || registry_arg(args, &conf, &key, err) < 0)
@@ -152,10 +154,10 @@ run_login(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
       goto out;
     }
   host = xstrndup(key, strcspn(key, "/"));
-  struct registry_client_opts copts = { .tls_verify = cli_tls_verify(args), .authfile = authfile };
+  copts = (struct registry_client_opts){ .tls_verify = cli_tls_verify(args), .authfile = authfile };
   if (registry_client_new(&copts, &client, err) < 0 || auth_lookup(authfile, key, &old, err) < 0)
     goto out;
-  bool insecure = registry_insecure(&conf, key);
+  insecure = registry_insecure(&conf, key);
 
   if (!creds_given(args) && old.username)
     {

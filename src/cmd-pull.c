@@ -44,6 +44,7 @@ run_pull(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct image_store *store = NULL;
   struct pull_result result = { 0 };
   const char *authfile = cli_str(args, "authfile");
+  struct pull_options opts;
   int ret = -1;
 
   if (cli_check_authfile(authfile, false, err) < 0)
@@ -52,7 +53,7 @@ run_pull(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     goto out;
   if (ctx_ensure_dirs(ctx, err) < 0 || ctool_store_open(ctx, &store, err) < 0)
     goto out;
-  struct pull_options opts = {
+  opts = (struct pull_options){
     .reference = cli_arg(args, 0),
     .platform = cli_str(args, "platform"),
     .tls_verify = cli_tls_verify(args),

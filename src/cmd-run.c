@@ -82,9 +82,11 @@ run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
       const char *ref = cli_arg(args, i);
       struct container *c = NULL;
       ctool_error_t e = NULL;
+      struct ctr_state st;
+      struct start_opts so;
+      int code = 0;
       if (container_lookup(ctx, ref, &c, &e) < 0)
         goto fail;
-      struct ctr_state st;
       if (container_state(c, &st, &e) < 0)
         goto fail;
       if (status_is_live(st.status))
@@ -95,12 +97,11 @@ run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
           container_free(c);
           continue;
         }
-      struct start_opts so = {
+      so = (struct start_opts){
         .detach = !attach,
         .interactive = cli_flag(args, "interactive") || (!attach && json_get_bool(c->meta, META_INTERACTIVE, false)),
         .sig_proxy = true,
       };
-      int code = 0;
       if (container_start(ctx, c, &so, &code, &e) < 0)
         goto fail;
       container_free(c);

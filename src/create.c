@@ -191,11 +191,12 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   cleanup_json json_object *spec = NULL;
   cleanup_json json_object *meta = NULL;
   cleanup_free char *spec_path = NULL;
+  struct spec_input in;
   int ret = -1;
 
   if (find_image(ctx, o, &img, err) < 0 || container_draft_begin(ctx, o->name, &d, err) < 0)
     goto out;
-  struct spec_input in = {
+  in = (struct spec_input){
     .id = d.id,
     .name = d.name,
     .ctr_dir = d.final_dir,

@@ -381,6 +381,10 @@ seccomp_compile(json_object *seccomp, void **bpf, size_t *len, ctool_error_t *er
     return ctool_error_set(err, 0, "seccomp: cannot initialize libseccomp");
   int ret = -1;
   int memfd = -1;
+  json_object *rules;
+  size_t n;
+  int r;
+  off_t size;
   /* no_new_privs is ctool's own decision (process.noNewPrivileges). */
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
   /* A binary tree over the syscall numbers: the kernel runs the filter for
@@ -393,8 +397,8 @@ seccomp_compile(json_object *seccomp, void **bpf, size_t *len, ctool_error_t *er
 #endif
   if (seccomp_add_arches(ctx, json_get_array(seccomp, "architectures"), err) < 0)
     goto out;
-  json_object *rules = json_get_array(seccomp, "syscalls");
-  size_t n = rules ? json_object_array_length(rules) : 0;
+  rules = json_get_array(seccomp, "syscalls");
+  n = rules ? json_object_array_length(rules) : 0;
   for (size_t i = 0; i < n; i++)
     if (seccomp_add_rule(ctx, default_action, json_object_array_get_idx(rules, i), err) < 0)
       goto out;
@@ -404,13 +408,13 @@ seccomp_compile(json_object *seccomp, void **bpf, size_t *len, ctool_error_t *er
       ctool_error_set(err, errno, "seccomp: memfd_create");
       goto out;
     }
-  int r = seccomp_export_bpf(ctx, memfd);
+  r = seccomp_export_bpf(ctx, memfd);
   if (r < 0)
     {
       ctool_error_set(err, -r, "seccomp: export the filter");
       goto out;
     }
-  off_t size = lseek(memfd, 0, SEEK_END);
+  size = lseek(memfd, 0, SEEK_END);
   if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
     {
       ctool_error_set(err, 0, "seccomp: libseccomp exported an empty filter");

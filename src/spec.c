@@ -948,43 +948,46 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
       || build_seccomp(&sec, o->privileged, caps, &seccomp, err) < 0)
     goto out;
 
-  spec = json_object_new_object();
-  json_object_object_add(spec, "ociVersion", json_object_new_string("1.0.2"));
+  /* In a block of its own, so that no goto above skips these initializations. */
+  {
+    spec = json_object_new_object();
+    json_object_object_add(spec, "ociVersion", json_object_new_string("1.0.2"));
 
-  json_object *proc = json_object_new_object();
-  json_object_object_add(proc, "terminal", json_object_new_boolean(o->tty));
-  json_object_object_add(proc, "user", user_json(&user));
-  json_object_object_add(proc, "args", strv_to_json(args));
-  json_object_object_add(proc, "env", strv_to_json(env));
-  json_object_object_add(proc, "cwd", json_object_new_string(cwd));
-  json_object_object_add(proc, "capabilities", caps_json(caps, user.uid == 0));
-  json_object_object_add(proc, "rlimits", steal_pointer(&rlimits));
-  json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(true));
-  json_object_object_add(spec, "process", proc);
+    json_object *proc = json_object_new_object();
+    json_object_object_add(proc, "terminal", json_object_new_boolean(o->tty));
+    json_object_object_add(proc, "user", user_json(&user));
+    json_object_object_add(proc, "args", strv_to_json(args));
+    json_object_object_add(proc, "env", strv_to_json(env));
+    json_object_object_add(proc, "cwd", json_object_new_string(cwd));
+    json_object_object_add(proc, "capabilities", caps_json(caps, user.uid == 0));
+    json_object_object_add(proc, "rlimits", steal_pointer(&rlimits));
+    json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(true));
+    json_object_object_add(spec, "process", proc);
 
-  json_object *root = json_object_new_object();
-  rootfs = xasprintf("%s/merged", in->ctr_dir);
-  json_object_object_add(root, "path", json_object_new_string(rootfs));
-  json_object_object_add(root, "readonly", json_object_new_boolean(o->read_only));
-  json_object_object_add(spec, "root", root);
-  json_object_object_add(spec, "hostname", json_object_new_string(extra->hostname));
-  json_object_object_add(spec, "mounts", build_mounts(in, user_mnts, host_network));
+    json_object *root = json_object_new_object();
+    rootfs = xasprintf("%s/merged", in->ctr_dir);
+    json_object_object_add(root, "path", json_object_new_string(rootfs));
+    json_object_object_add(root, "readonly", json_object_new_boolean(o->read_only));
+    json_object_object_add(spec, "root", root);
+    json_object_object_add(spec, "hostname", json_object_new_string(extra->hostname));
+    json_object_object_add(spec, "mounts", build_mounts(in, user_mnts, host_network));
 
-  json_object *ann = json_object_new_object();
-  json_object_object_add(ann, "io.container.manager", json_object_new_string("ctool"));
-  json_object_object_add(ann, "io.ctool.name", json_object_new_string(in->name));
-  if (o->init)
-    json_object_object_add(ann, SANDBOX_INIT_ANNOTATION, json_object_new_string("true"));
-  json_object_object_add(spec, "annotations", ann);
+    json_object *ann = json_object_new_object();
+    json_object_object_add(ann, "io.container.manager", json_object_new_string("ctool"));
+    json_object_object_add(ann, "io.ctool.name", json_object_new_string(in->name));
+    if (o->init)
+      json_object_object_add(ann, SANDBOX_INIT_ANNOTATION, json_object_new_string("true"));
+    json_object_object_add(spec, "annotations", ann);
 
-  json_object *lnx = json_object_new_object();
-  json_object_object_add(lnx, "namespaces", namespaces_json(host_network));
-  json_object_object_add(lnx, "maskedPaths", path_list(sandbox_default_masked_paths, &sec, o->privileged, true));
-  json_object_object_add(lnx, "readonlyPaths",
-                         path_list(sandbox_default_readonly_paths, &sec, o->privileged, false));
-  if (seccomp)
-    json_object_object_add(lnx, "seccomp", steal_pointer(&seccomp));
-  json_object_object_add(spec, "linux", lnx);
+    json_object *lnx = json_object_new_object();
+    json_object_object_add(lnx, "namespaces", namespaces_json(host_network));
+    json_object_object_add(lnx, "maskedPaths", path_list(sandbox_default_masked_paths, &sec, o->privileged, true));
+    json_object_object_add(lnx, "readonlyPaths",
+                           path_list(sandbox_default_readonly_paths, &sec, o->privileged, false));
+    if (seccomp)
+      json_object_object_add(lnx, "seccomp", steal_pointer(&seccomp));
+    json_object_object_add(spec, "linux", lnx);
+  }
 
   *spec_out = steal_pointer(&spec);
   ret = 0;

@@ -104,6 +104,7 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
     return -1;
   struct ctr_state st;
   int ret = -1;
+  int sig, fd;
   if (container_state(c, &st, err) < 0)
     goto out;
   if (!status_is_live(st.status))
@@ -113,8 +114,8 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
     }
   if (timeout < 0)
     timeout = (int) json_get_int(c->meta, META_STOP_TIMEOUT, 10);
-  int sig = (int) json_get_int(c->meta, META_STOP_SIGNAL, SIGTERM);
-  int fd = pidfd_open_checked(&st);
+  sig = (int) json_get_int(c->meta, META_STOP_SIGNAL, SIGTERM);
+  fd = pidfd_open_checked(&st);
   if (fd >= 0)
     {
       st.status = CTR_STOPPING;
