@@ -116,8 +116,8 @@ cgroup_limits_to_oci(const struct cgroup_limits *l)
     json_object_object_add(mem, "limit", json_object_new_int64(l->memory));
   if (l->memory_reservation >= 0)
     json_object_object_add(mem, "reservation", json_object_new_int64(l->memory_reservation));
-  if (l->memory_swap >= 0)
-    json_object_object_add(mem, "swap", json_object_new_int64(l->memory_swap));
+  if (l->memory_swap >= 0 || l->memory_swap == CGROUP_SWAP_UNLIMITED)
+    json_object_object_add(mem, "swap", json_object_new_int64(l->memory_swap >= 0 ? l->memory_swap : -1));
   json_object_object_add(r, "memory", mem);
   json_object *cpu = json_object_new_object();
   if (l->cpu_quota >= 0)
@@ -167,6 +167,8 @@ cgroup_limits_from_oci(json_object *r, struct cgroup_limits *l)
   l->memory = oci_int(mem, "limit");
   l->memory_reservation = oci_int(mem, "reservation");
   l->memory_swap = oci_int(mem, "swap");
+  if (mem && json_object_object_get_ex(mem, "swap", &v) && json_object_get_int64(v) == -1)
+    l->memory_swap = CGROUP_SWAP_UNLIMITED; /* OCI's -1: unlimited */
   l->cpu_quota = oci_int(cpu, "quota");
   l->cpu_period = oci_int(cpu, "period");
   l->cpu_shares = oci_int(cpu, "shares");
@@ -415,7 +417,12 @@ warn_unenforceable(const char *flag, const char *ctl, bool no_cgroup)
   if (warned)
     return;
   warned = true;
-  if (no_cgroup)
+  cleanup_free char *root_ctl = cgroup2_mount() ? cgroup_read(cgroup2_mount(), "cgroup.controllers") : NULL;
+  if (!no_cgroup && (root_ctl == NULL || strstr(root_ctl, ctl) == NULL))
+    log_warn("%s is not enforced: the %s controller is not available on cgroup v2 here (this host binds it to "
+             "a cgroup v1 hierarchy); boot with systemd.unified_cgroup_hierarchy=1 to use cgroup v2 limits",
+             flag, ctl);
+  else if (no_cgroup)
     log_warn("%s is not enforced: this user has no writable cgroup v2 subtree (cgroup v1 or hybrid host, "
              "or no delegation); on a systemd host run 'loginctl enable-linger %s' and use cgroup v2",
              flag, getenv("USER") ? getenv("USER") : "$USER");
@@ -664,6 +671,16 @@ cgroup_read_stats(const char *path, struct cgroup_stats *s, ctool_error_t *err)
   if (s->has_memory && read_single(path, "memory.max", &s->memory_max, &is_max) && is_max)
     s->memory_max = 0;
   s->has_pids = read_single(path, "pids.current", &s->pids_current, NULL);
+  if (!s->has_pids)
+    {
+      /* No pids controller: count the processes in cgroup.procs below. */
+      pid_t *pids = NULL;
+      size_t n = 0;
+      collect_pids(path, &pids, &n);
+      free(pids);
+      s->pids_current = n;
+      s->has_pids = true;
+    }
   read_keyed(path, "memory.events", "oom_kill", &s->oom_kills);
   cleanup_free char *io = cgroup_read(path, "io.stat");
   if (io)

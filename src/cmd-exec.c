@@ -1,6 +1,7 @@
 /* ctool exec: run a command in a running container. */
 #include "commands.h"
 #include "container.h"
+#include "ctr-cgroup.h"
 #include "foreground.h"
 #include "jsonutil.h"
 #include "monitor.h"
@@ -76,6 +77,7 @@ exec_in(struct cli_ctx *ctx, struct cli_args *args, struct container **cp, ctool
   cleanup_strv char **layers = NULL;
   cleanup_strv char **env = NULL;
   cleanup_free char *seccomp_cache = NULL;
+  cleanup_free char *cgroup_path = NULL;
   cleanup_close int devnull = -1;
   cleanup_close int console_fd = -1;
   struct ctr_state st;
@@ -91,9 +93,11 @@ exec_in(struct cli_ctx *ctx, struct cli_args *args, struct container **cp, ctool
   if (process == NULL)
     return -1;
   seccomp_cache = xasprintf("%s/seccomp", ctx->runroot);
+  cgroup_path = ctr_cgroup_path(c);
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   struct sandbox_exec_config cfg = {
     .container_pid = st.pid,
+    .cgroup_path = cgroup_path,
     .spec = spec,
     .process = process,
     .seccomp_cache_dir = seccomp_cache,

@@ -1,6 +1,7 @@
 /* ctool rm, container prune */
 #include "commands.h"
 #include "container.h"
+#include "ctr-cgroup.h"
 #include "jsonutil.h"
 #include "start.h"
 #include "stop.h"
@@ -51,6 +52,8 @@ remove_one(const struct cli_ctx *ctx, struct container *c, bool force, int timeo
       if (container_stop(c, timeout, err) < 0)
         return -1;
     }
+  /* Whatever is left in its cgroup goes with it, and then the cgroup. */
+  ctr_cgroup_release(c, st.started_at);
   if (container_remove(ctx, c, err) < 0)
     return -1;
   if (volumes)

@@ -1,4 +1,6 @@
 #include "create.h"
+#include "ctr-cgroup.h"
+#include "ctool-conf.h"
 #include "context.h"
 #include "create-command.h"
 #include "fsutil.h"
@@ -179,6 +181,26 @@ write_etc_files(struct container_draft *d, const struct run_opts *o, const struc
   return 0;
 }
 
+/* --cgroups=disabled, run's --cgroup-manager, the global one, ctool.conf. */
+static const char *
+cgroup_manager_of(const struct cli_ctx *ctx, const struct run_opts *o)
+{
+  if (o->cgroup_manager)
+    return o->cgroup_manager;
+  if (ctx->cgroup_manager)
+    return ctx->cgroup_manager;
+  return ctx->config ? config_str(ctx->config, CONFIG_CGROUP_MANAGER) : NULL;
+}
+
+/* The limits go into config.json linux.resources, where the start reads them. */
+static void
+add_cgroup_settings(const struct run_opts *o, json_object *spec)
+{
+  json_object *linux_obj = json_get_obj(spec, "linux");
+  if (linux_obj)
+    json_object_object_add(linux_obj, "resources", cgroup_limits_to_oci(&o->limits));
+}
+
 int
 container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct container **out,
                            ctool_error_t *err)
@@ -207,6 +229,7 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   };
   if (spec_build(&in, &spec, &extra, err) < 0)
     goto out;
+  add_cgroup_settings(o, spec);
   /* Everything checked: from here on, things are written. */
   if (container_draft_mkdirs(&d, err) < 0 || write_etc_files(&d, o, img, &extra, err) < 0)
     goto out;
@@ -220,6 +243,8 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
         goto out;
     }
   meta = build_meta(&d, o, img, spec, &extra);
+  if (cgroup_manager_of(ctx, o))
+    json_object_object_add(meta, META_CGROUP_MANAGER, json_object_new_string(cgroup_manager_of(ctx, o)));
   if (container_draft_commit(ctx, &d, meta, err) < 0)
     goto out;
   ret = container_open(ctx, d.id, out, err);

@@ -1,12 +1,14 @@
 /* sandbox_exec: one more process inside a running container.
  *
  *   parent                      helper (fork)                 process (clone CLONE_PARENT)
- *   clone ------------------->  setns: user first, then
+ *   clone ------------------->  enter the container's cgroup,
+ *                               setns: user first, then
  *                               mount, pid, uts, ipc, net,
  *                               cgroup (one pidfd call)
  *                               clone ---------------------->  in the container's pid ns,
  *   <-- PID ------------------  exit                           a child of the parent
- *   before_start (cgroup)
+ *   (the pty master may come before the PID: both are read in any order)
+ *   before_start
  *   START ------------------------------------------------->  stdio/pty, user, caps,
  *   EOF or ERROR <------------------------------------------   seccomp; exec
  */
@@ -45,8 +47,24 @@ struct join_plan {
   int flags;              /* the namespaces that differ from ours */
   int ns_fd[ARRAY_SIZE(join_order)];
   bool setgroups_allowed;
+  const char *cgroup_path;
   struct sandbox_process proc;
 };
+
+static int
+enter_cgroup(const char *dir, ctool_error_t *err)
+{
+  cleanup_free char *procs = xasprintf("%s/cgroup.procs", dir);
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ctool_error_set(err, errno, "join the container's cgroup %s", dir);
+  ssize_t n = write(fd, "0", 1);
+  int e = errno;
+  close(fd);
+  if (n != 1)
+    return ctool_error_set(err, e, "join the container's cgroup %s", dir);
+  return 0;
+}
 
 static bool
 same_namespace(pid_t pid, const char *file)
@@ -105,6 +123,7 @@ join_plan_build(const struct sandbox_exec_config *c, struct join_plan *p, ctool_
           return ctool_error_set(err, errno, "open %s", path);
       }
   p->setgroups_allowed = setgroups_allowed(c->container_pid);
+  p->cgroup_path = c->cgroup_path;
   int stdio[3] = { c->stdin_fd, c->stdout_fd, c->stderr_fd };
   json_object *seccomp = json_get_obj(json_get_obj(c->spec, "linux"), "seccomp");
   if (sandbox_process_build(c->process, seccomp, c->seccomp_cache_dir, stdio, &p->proc, err) < 0)
@@ -141,6 +160,10 @@ helper_main(const struct join_plan *p, int sock)
   ctool_error_t err = NULL;
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sandbox_reset_signals();
+  /* Into the container's cgroup while we still see the host's cgroupfs,
+   * then its cgroup namespace: the process sees the cgroup as its root. */
+  if (p->cgroup_path && enter_cgroup(p->cgroup_path, &err) < 0)
+    channel_fail(sock, &err);
   if (join_namespaces(p, &err) < 0)
     channel_fail(sock, &err);
   /* A sibling of ours, so that the caller can wait for it; the first
@@ -161,22 +184,38 @@ helper_main(const struct join_plan *p, int sock)
   _exit(0);
 }
 
-/* The helper's one report: the PID, or why it failed. */
+/* The helper's report: the PID, or why it failed. The process it cloned
+ * writes to the same socket and may send its pty master first (the two
+ * race): keep that for collect(). */
 static int
-read_pid(int sock, pid_t *pid, ctool_error_t *err)
+read_pid(int sock, pid_t *pid, int *console_fd, ctool_error_t *err)
 {
-  struct channel_msg m;
-  int r = channel_recv(sock, &m, NULL);
-  if (r < 0)
-    return ctool_error_set(err, errno, "read from the exec helper");
-  if (r == 0)
-    return ctool_error_set(err, 0, "the exec helper died before it started the process");
-  if (m.type == CHANNEL_ERROR)
-    return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
-  if (m.type != CHANNEL_PID || m.value <= 0)
-    return ctool_error_set(err, EPROTO, "read from the exec helper");
-  *pid = m.value;
-  return 0;
+  for (;;)
+    {
+      struct channel_msg m;
+      int fd = -1;
+      int r = channel_recv(sock, &m, &fd);
+      if (r < 0)
+        return ctool_error_set(err, errno, "read from the exec helper");
+      if (r == 0)
+        return ctool_error_set(err, 0, "the exec helper died before it started the process");
+      if (m.type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
+        {
+          *console_fd = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close(fd);
+      if (m.type == CHANNEL_ERROR)
+        return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
+      if (m.type == CHANNEL_PID && m.value > 0)
+        {
+          *pid = m.value;
+          return 0;
+        }
+      if (m.type != CHANNEL_FD)
+        return ctool_error_set(err, EPROTO, "read from the exec helper (unexpected message %d)", (int) m.type);
+    }
 }
 
 static int
@@ -209,7 +248,7 @@ sandbox_exec(const struct sandbox_exec_config *c, pid_t *pid_out, int *console_f
   struct join_plan plan;
   int sv[2] = { -1, -1 };
   pid_t helper = -1, pid = -1;
-  int ret = -1;
+  int ret = -1, r;
 
   *pid_out = -1;
   if (console_fd)
@@ -232,11 +271,18 @@ sandbox_exec(const struct sandbox_exec_config *c, pid_t *pid_out, int *console_f
     }
   close(sv[1]);
   sv[1] = -1;
-  int r = read_pid(sv[0], &pid, err);
+  r = read_pid(sv[0], &pid, console_fd, err);
   while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
     ;
   if (r < 0)
-    goto out;
+    {
+      if (console_fd && *console_fd >= 0)
+        {
+          close(*console_fd);
+          *console_fd = -1;
+        }
+      goto out;
+    }
   if (c->before_start && c->before_start(c->before_start_data, pid, err) < 0)
     goto fail;
   channel_send(sv[0], CHANNEL_START, 0, NULL, -1);

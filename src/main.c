@@ -13,6 +13,7 @@ const struct cli_option ctool_global_options[] = {
   { "log-level", 0, OPT_STRING, "LEVEL", "Log messages at and above LEVEL: error, warn, info, debug", "error|warn|info|debug" },
   { "root", 0, OPT_STRING, "DIR", "Persistent storage directory", COMPLETE_DIRS },
   { "runroot", 0, OPT_STRING, "DIR", "Runtime state directory", COMPLETE_DIRS },
+  { "cgroup-manager", 0, OPT_STRING, "MANAGER", "Cgroup manager: systemd or cgroupfs", "systemd|cgroupfs" },
   { "help", 'h', OPT_BOOL, NULL, "Show help", NULL },
   { "version", 'v', OPT_BOOL, NULL, "Print the version", NULL },
   { NULL },
@@ -29,6 +30,11 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_logs,
   &cmd_stop,
   &cmd_kill,
+  &cmd_pause,
+  &cmd_unpause,
+  &cmd_top,
+  &cmd_stats,
+  &cmd_update,
   &cmd_wait,
   &cmd_rm,
   &cmd_inspect,
@@ -182,6 +188,7 @@ main(int argc, char **argv)
     }
   ctx.root = xstrdup(cli_str(global, "root"));
   ctx.runroot = xstrdup(cli_str(global, "runroot"));
+  ctx.cgroup_manager = xstrdup(cli_str(global, "cgroup-manager"));
 
   struct ctool_config config;
   int ret = config_load_with_flags(&config, ctx.root, ctx.runroot, &err);
@@ -199,6 +206,7 @@ main(int argc, char **argv)
     config_free(&config);
   free(ctx.root);
   free(ctx.runroot);
+  free(ctx.cgroup_manager);
   if (ret < 0)
     return ctool_error_report(&err);
   return ret;

@@ -10,6 +10,7 @@
  * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE]
  *          [--stdout-fd FD --stderr-fd FD | --console-fd FD] [--hold-fd FD]
  *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
+#include "cgroup-record.h"
 #include "exit-record.h"
 #include "logfile.h"
 
@@ -243,6 +244,8 @@ main(int argc, char **argv)
   if (m.log_fd >= 0)
     close(m.log_fd);
   ctool_error_t err = NULL;
+  if (m.exit_dir)
+    cgroup_record_finish(m.exit_dir, m.started);
   if (m.exit_dir && exit_record_write(m.exit_dir, m.started, time_now_ns(), code, &err) < 0)
     ctool_error_free(&err);
   if (m.hold_fd >= 0)

@@ -1,4 +1,5 @@
 #include "run-opts.h"
+#include "ctr-cgroup.h"
 #include "signals.h"
 #include "util.h"
 
@@ -36,7 +37,11 @@
   { "privileged", 0, OPT_BOOL, NULL, "Every capability, no seccomp, no masked paths", NULL },              \
   { "security-opt", 0, OPT_LIST, "OPT", "seccomp=unconfined|FILE, no-new-privileges, unmask=PATH, mask=PATH", \
     COMPLETE_NONE },                                                                                       \
-  { "ulimit", 0, OPT_LIST, "LIMIT", "Set a resource limit TYPE=SOFT[:HARD], e.g. nofile=1024:2048", COMPLETE_NONE }
+  { "ulimit", 0, OPT_LIST, "LIMIT", "Set a resource limit TYPE=SOFT[:HARD], e.g. nofile=1024:2048", COMPLETE_NONE }, \
+  CGROUP_LIMIT_OPTIONS,                                                                                    \
+  { "cgroup-manager", 0, OPT_STRING, "MANAGER", "Cgroup manager: systemd or cgroupfs", "systemd|cgroupfs" }, \
+  { "cgroups", 0, OPT_STRING, "MODE", "enabled (default) or disabled: run without a cgroup of its own",   \
+    "enabled|disabled" }
 
 const struct cli_option run_create_options[] = {
   CREATE_OPTIONS,
@@ -114,5 +119,18 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
   if (userns && strcmp(userns, "keep-id") != 0 && strcmp(userns, "") != 0 && strcmp(userns, "private") != 0)
     return ctool_error_set(err, 0, "invalid --userns '%s': use keep-id", userns);
   o->keep_id = userns && strcmp(userns, "keep-id") == 0;
+
+  cgroup_limits_init(&o->limits);
+  if (ctr_cgroup_limits_from_args(args, &o->limits, err) < 0)
+    return -1;
+  const char *cgroups = cli_str(args, "cgroups");
+  if (cgroups && strcmp(cgroups, "enabled") != 0 && strcmp(cgroups, "disabled") != 0)
+    return ctool_error_set(err, 0, "invalid --cgroups '%s': use enabled or disabled", cgroups);
+  o->cgroup_manager = cli_str(args, "cgroup-manager");
+  enum cgroup_manager_kind kind;
+  if (o->cgroup_manager && cgroup_manager_parse(o->cgroup_manager, &kind, err) < 0)
+    return -1;
+  if (cgroups && strcmp(cgroups, "disabled") == 0)
+    o->cgroup_manager = "disabled";
   return 0;
 }

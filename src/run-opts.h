@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "error.h"
 
@@ -34,6 +35,8 @@ struct run_opts {
   bool privileged;
   char *const *security_opts;
   char *const *ulimits;
+  struct cgroup_limits limits; /* --memory ... (cpuset_cpus points into ARGS) */
+  const char *cgroup_manager;  /* --cgroup-manager, "disabled" for --cgroups=disabled; NULL: default */
 };
 
 /* The options of create; run has these plus -d and --sig-proxy. */

@@ -5,8 +5,11 @@
  *   clone ------------------------------>  plan: parse the spec, read the
  *   newuidmap/newgidmap (userns.c)           cached seccomp filter (or compile
  *                                            it), all while the maps are written
- *   GO --------------------------------->  cache a new filter, join namespaces
- *   before_start (cgroup, slirp4netns)      given by path, hostname, mounts,
+ *   place (cgroup)
+ *   GO --------------------------------->  unshare the cgroup namespace (its
+ *                                           root is the cgroup just entered),
+ *                                           cache a new filter, join namespaces
+ *   before_start (slirp4netns, state)       given by path, hostname, mounts,
  *                                           pivot_root, stdio/pty, user, caps,
  *   START ------------------------------>  seccomp; wait for START; exec
  *   EOF (the child's end closes on exec) or ERROR + message
@@ -47,6 +50,7 @@ static const struct {
 
 struct start_plan {
   unsigned long clone_flags;
+  bool new_cgroupns;   /* unshared after placement, not cloned */
   int join_fd[MAX_JOINS];
   int join_type[MAX_JOINS];
   const char *join_name[MAX_JOINS];
@@ -172,6 +176,13 @@ child_main(const struct sandbox_config *c, struct start_plan *p, int sock)
   channel_wait(sock, CHANNEL_GO);
   if (r < 0)
     channel_fail(sock, &err);
+  /* The parent has placed us in our cgroup: a cgroup namespace made now
+   * has it as its root (cloned with one, we would see "/../ctool-ID"). */
+  if (p->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+    {
+      ctool_error_set(&err, errno, "create the cgroup namespace");
+      channel_fail(sock, &err);
+    }
   if (p->proc.has_seccomp)
     log_debug("sandbox: seccomp filter %s", p->proc.seccomp.from_cache ? "cached" : "compiled");
   security_seccomp_save(&p->proc.seccomp);
@@ -254,6 +265,8 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
     *console_fd = -1;
   if (start_plan_namespaces(c, &plan, err) < 0)
     goto out;
+  plan.new_cgroupns = (plan.clone_flags & CLONE_NEWCGROUP) != 0;
+  plan.clone_flags &= ~(unsigned long) CLONE_NEWCGROUP;
   if (channel_open(sv, err) < 0)
     goto out;
   pid = (pid_t) syscall(SYS_clone, plan.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -272,6 +285,8 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   if (userns_write_maps(pid, c->idmap, err) < 0)
     goto fail;
   log_debug("sandbox: cloned and ID maps written: %.2f ms", ms_since(&t0));
+  if (c->place && c->place(c->place_data, pid, err) < 0)
+    goto fail;
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
     {
       collect_child(sv[0], console_fd, err);

@@ -63,6 +63,11 @@ struct sandbox_config {
 
   sandbox_hook_fn before_start;
   void *before_start_data;
+  /* Called after the ID maps are written and before the child goes on, so
+   * that a cgroup namespace the child then makes has this cgroup as its
+   * root: cgroup placement only (it must be fast). May be NULL. */
+  sandbox_hook_fn place;
+  void *place_data;
 
   /* --network host: stay in the caller's network namespace even when the
    * spec lists a "network" namespace. */
@@ -84,7 +89,8 @@ struct sandbox_exec_config {
                                  terminal, capabilities, noNewPrivileges */
   const char *seccomp_cache_dir;
   int stdin_fd, stdout_fd, stderr_fd;  /* as in sandbox_config */
-  sandbox_hook_fn before_start;        /* e.g. cgroup placement; may be NULL */
+  const char *cgroup_path;             /* the container's cgroup, joined first; NULL: none */
+  sandbox_hook_fn before_start;        /* may be NULL */
   void *before_start_data;
 };
 

@@ -1,4 +1,5 @@
 #include "start.h"
+#include "ctr-cgroup.h"
 #include "foreground.h"
 #include "fsutil.h"
 #include "jsonutil.h"
@@ -66,6 +67,15 @@ record_pid_hook(void *data, pid_t pid, ctool_error_t *err)
   return save_running(p->c, pid, getpid(), p->started, err);
 }
 
+/* sandbox_start's place hook: into the container's cgroup, with its
+ * limits, before the child makes its cgroup namespace. */
+static int
+place_in_cgroup_hook(void *data, pid_t pid, ctool_error_t *err)
+{
+  const struct prepared *p = data;
+  return ctr_cgroup_place(p->c, p->spec, pid, err);
+}
+
 /* With a terminal, it starts with the size of ours (foreground), or 24x80,
  * so that the command never sees a 0x0 terminal. */
 static void
@@ -116,6 +126,8 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
   p->cfg = (struct sandbox_config){
     .before_start = record_pid_hook,
     .before_start_data = p,
+    .place = place_in_cgroup_hook,
+    .place_data = p,
     .spec = p->spec,
     .idmap = &p->map,
     .overlay = choice.mode,
@@ -226,6 +238,7 @@ finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t starte
   /* Removed while it ran (rm -f from elsewhere): nothing to record. */
   if (access(c->dir, F_OK) < 0 && errno == ENOENT)
     return 0;
+  ctr_cgroup_release(c, started);
   if (exit_record_write(c->dir, started, finished, code, err) < 0)
     return -1;
   if (container_lock(c, err) < 0)

@@ -1,4 +1,5 @@
 #include "state.h"
+#include "cgroup-record.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "util.h"
@@ -136,6 +137,7 @@ apply_exit_record(const char *dir, struct ctr_state *st, bool same_run_only)
     {
       st->finished_at = finished;
       st->exit_code = code;
+      st->oom_killed = cgroup_record_oom(dir, started);
     }
 }
 

@@ -1,4 +1,5 @@
 #include "stop.h"
+#include "ctr-cgroup.h"
 #include "jsonutil.h"
 #include "signals.h"
 #include "start.h"
@@ -96,6 +97,19 @@ wait_for_record(struct container *c)
     }
 }
 
+/* A paused (frozen) container could not act on its stop signal. */
+static void
+thaw_if_paused(const struct container *c, const struct ctr_state *st)
+{
+  if (st->status != CTR_PAUSED)
+    return;
+  cleanup_free char *path = ctr_cgroup_path(c);
+  ctool_error_t e = NULL;
+  if (path && cgroup_freeze(path, false, &e) < 0)
+    log_debug("container %s: %s", c->name, e->msg);
+  ctool_error_free(&e);
+}
+
 int
 container_stop(struct container *c, int timeout, ctool_error_t *err)
 {
@@ -118,6 +132,7 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
   fd = pidfd_open_checked(&st);
   if (fd >= 0)
     {
+      thaw_if_paused(c, &st);
       st.status = CTR_STOPPING;
       if (state_save(c->rundir, &st, err) < 0)
         {
@@ -135,6 +150,8 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
               log_warn("StopSignal SIG%s failed to stop container %s in %d seconds, resorting to SIGKILL",
                        name ? name : "?", c->name, timeout);
             }
+          /* Every process of its cgroup at once, so that none escapes by forking. */
+          ctr_cgroup_kill(c);
           pidfd_signal(fd, SIGKILL);
           gone = pidfd_wait(fd, 10000);
         }
