@@ -6,7 +6,8 @@
 # installs the packages, builds out of tree with -Werror and ASan/UBSan,
 # runs the unit tests (make check) and make distcheck, prepares the host
 # (test user, devices, delegated cgroup), starts the local registries, builds
-# the fixture images, runs every bats file as the unprivileged test user, and
+# the fixture images, runs every bats file as the unprivileged test user,
+# boots a VM with systemd and cgroup v2 to run tests/vm-bats there, and
 # ends with one line:  N passed, N failed[, N skipped]
 # (unit test cases + bats tests + the build steps, each counted once).
 # Exit status 0 only when nothing failed.
@@ -20,6 +21,9 @@
 #   CTOOL_TEST_KEEP_REGISTRY  1 to leave the registries running afterwards
 #   CTOOL_TEST_CHECK_LEFTOVERS, CTOOL_TEST_ASAN_OPTIONS  passed to the bats
 #                         tests (see tests/bats/helpers.bash)
+#   CTOOL_TEST_VM         0 to skip the systemd + cgroup v2 stage in a VM
+#                         (tests/vm/stage.sh; CTOOL_VM_BATS and
+#                         CTOOL_VM_TIMEOUT choose its files and deadline)
 #   JOBS                  make -j (default: the number of CPUs)
 set -uo pipefail
 
@@ -182,6 +186,22 @@ if [ "$bats_rc" != 0 ] && [ "$bf" = 0 ]; then
   echo "run-tests: bats exited with $bats_rc without a failing test" >&2
 fi
 echo "bats: $bp passed, $bf failed, $bs skipped"
+
+# --- the systemd + cgroup v2 stage: a VM, tests run inside as the test user --
+
+if [ "${CTOOL_TEST_VM:-1}" = 1 ]; then
+  note "systemd + cgroup v2 stage (tests/vm-bats in a QEMU VM, as the test user)"
+  bash "$top/tests/vm/stage.sh" --ctool "$prefix/bin/ctool" --logs "$logs" 2>&1 | tee "$logs/vm.tap"
+  vm_rc=${PIPESTATUS[0]}
+  read -r vp vf vs < <(tap_counts "$logs/vm.tap")
+  add_counts "$vp" "$vf" "$vs"
+  if [ "$vm_rc" != 0 ] && [ "$vf" = 0 ]; then
+    # The stage itself failed (image build, boot, timeout) or bats did.
+    failed=$((failed + 1))
+    echo "run-tests: the VM stage exited with $vm_rc without a failing test" >&2
+  fi
+  echo "vm: $vp passed, $vf failed, $vs skipped"
+fi
 
 # Last, as it takes a while and blocks nothing: the release tarball builds
 # and passes its own make check.
