@@ -851,6 +851,7 @@ parse_control(struct parser *p, enum tnode_kind kind, const char *keyword, size_
   n->kind = kind;
   n->pos = pos;
   size_t scope = strv_len(p->vars);
+  int r;
   if (peek(p) == NULL)
     {
       parse_error(p, pos, "missing value for %s", keyword);
@@ -859,15 +860,16 @@ parse_control(struct parser *p, enum tnode_kind kind, const char *keyword, size_
   n->pipe = parse_pipeline(p, keyword, false);
   if (n->pipe == NULL)
     goto fail;
-  if (++p->depth > TEMPLATE_MAX_DEPTH)
+  if (p->depth + 1 > TEMPLATE_MAX_DEPTH)
     {
       parse_error(p, pos, "blocks nested too deeply");
       goto fail;
     }
+  p->depth++;
   free_toks(p);
   if (kind == NODE_RANGE)
     p->range_depth++;
-  int r = parse_control_rest(p, n, keyword);
+  r = parse_control_rest(p, n, keyword);
   if (kind == NODE_RANGE)
     p->range_depth--;
   p->depth--;
