@@ -774,17 +774,20 @@ open_inner:
     }
   if (run_entries(&x, in, err) < 0 || finish_dirs(&x, err) < 0 || drain_outer(&x, err) < 0)
     goto out;
-  unsigned char raw[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static const char hex[] = "0123456789abcdef";
-  EVP_DigestFinal_ex(x.md, raw, &n);
-  strcpy(stats->diff_id, "sha256:");
-  for (unsigned i = 0; i < n; i++)
-    {
-      stats->diff_id[7 + 2 * i] = hex[raw[i] >> 4];
-      stats->diff_id[8 + 2 * i] = hex[raw[i] & 0xf];
-    }
-  stats->diff_id[7 + 2 * n] = '\0';
+  /* In a block of its own, so that no goto above skips these initializations. */
+  {
+    unsigned char raw[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    static const char hex[] = "0123456789abcdef";
+    EVP_DigestFinal_ex(x.md, raw, &n);
+    strcpy(stats->diff_id, "sha256:");
+    for (unsigned i = 0; i < n; i++)
+      {
+        stats->diff_id[7 + 2 * i] = hex[raw[i] >> 4];
+        stats->diff_id[8 + 2 * i] = hex[raw[i] & 0xf];
+      }
+    stats->diff_id[7 + 2 * n] = '\0';
+  }
   if (expected_diff_id && strcmp(expected_diff_id, stats->diff_id) != 0)
     {
       ctool_error_set(err, 0, "layer content does not match the image config: diff ID %s expected, %s found",

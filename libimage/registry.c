@@ -263,6 +263,7 @@ fetch_token(struct registry_endpoint *ep, const char *scope, ctool_error_t *err)
     append_query(&url, &first, "account", ep->cred.username);
 
   struct http_xfer *x = NULL;
+  const char *token;
   for (int attempt = 1;; attempt++)
     {
       x = http_xfer_new(ep->c->http, url, &ep->tls, TOKEN_BODY_MAX);
@@ -275,10 +276,10 @@ fetch_token(struct registry_endpoint *ep, const char *scope, ctool_error_t *err)
         goto fail;
       if (!http_transient(x, false) || attempt >= REGISTRY_MAX_ATTEMPTS)
         break;
-      long wait = registry_backoff_ms(x, attempt);
+      long wait_ms = registry_backoff_ms(x, attempt);
       http_xfer_free(x);
       x = NULL;
-      if (http_sleep(ep->c->http, wait, err) < 0)
+      if (http_sleep(ep->c->http, wait_ms, err) < 0)
         goto fail;
     }
   if (x->body_too_big)
@@ -304,7 +305,7 @@ fetch_token(struct registry_endpoint *ep, const char *scope, ctool_error_t *err)
     }
   if (json_parse_text(x->body ? x->body : "", x->body_len, "the token server's answer", &doc, err) < 0)
     goto fail;
-  const char *token = json_get_str(doc, "token");
+  token = json_get_str(doc, "token");
   if (token == NULL || token[0] == '\0')
     token = json_get_str(doc, "access_token");
   if (token == NULL || token[0] == '\0')

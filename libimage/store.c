@@ -633,18 +633,20 @@ read_json_blob(struct image_store *s, const char *digest, const char *what, json
 static int
 parse_image(struct image_store *s, const char *manifest_digest, struct parsed_image *p, ctool_error_t *err)
 {
+  const char *mt, *cfg;
+  json_object *layers, *diff_ids;
   memset(p, 0, sizeof *p);
   if (read_json_blob(s, manifest_digest, "manifest", &p->manifest, err) < 0)
     goto fail;
-  const char *mt = json_get_str(p->manifest, "mediaType");
+  mt = json_get_str(p->manifest, "mediaType");
   if (mt && strcmp(mt, MT_OCI_MANIFEST) != 0 && strcmp(mt, MT_DOCKER_MANIFEST) != 0)
     {
       ctool_error_set(err, 0, "manifest %s has media type %s, not an image manifest", manifest_digest, mt);
       goto fail;
     }
   p->media_type = xstrdup(mt ? mt : MT_OCI_MANIFEST);
-  const char *cfg = json_get_str(json_get_obj(p->manifest, "config"), "digest");
-  json_object *layers = json_get_array(p->manifest, "layers");
+  cfg = json_get_str(json_get_obj(p->manifest, "config"), "digest");
+  layers = json_get_array(p->manifest, "layers");
   if (!store_digest_valid(cfg) || layers == NULL)
     {
       ctool_error_set(err, 0, "manifest %s has no valid config digest or layer list", manifest_digest);
@@ -653,7 +655,7 @@ parse_image(struct image_store *s, const char *manifest_digest, struct parsed_im
   p->config_digest = xstrdup(cfg);
   if (read_json_blob(s, cfg, "image config", &p->config, err) < 0)
     goto fail;
-  json_object *diff_ids = json_get_array(json_get_obj(p->config, "rootfs"), "diff_ids");
+  diff_ids = json_get_array(json_get_obj(p->config, "rootfs"), "diff_ids");
   p->n_layers = json_object_array_length(layers);
   if (diff_ids == NULL || json_object_array_length(diff_ids) != p->n_layers)
     {

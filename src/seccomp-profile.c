@@ -138,14 +138,15 @@ sandbox_seccomp_from_profile(json_object *profile, char *const *bounding, json_o
   if (json_get_str(profile, "defaultAction") == NULL)
     return ctool_error_set(err, 0, "seccomp profile: 'defaultAction' is missing");
   json_object *o = json_object_new_object();
+  json_object *rules, *in;
   copy_key(profile, o, "defaultAction");
   copy_key(profile, o, "defaultErrnoRet");
   if (profile_architectures(profile, o, err) < 0)
     goto fail;
   copy_key(profile, o, "flags");
-  json_object *rules = json_object_new_array();
+  rules = json_object_new_array();
   json_object_object_add(o, "syscalls", rules);
-  json_object *in = json_get_array(profile, "syscalls");
+  in = json_get_array(profile, "syscalls");
   for (size_t i = 0; in && i < json_object_array_length(in); i++)
     {
       json_object *rule = json_object_array_get_idx(in, i);
