@@ -18,10 +18,10 @@ extern const struct net_backend net_backend_slirp4netns;
 extern const struct net_backend net_backend_pasta;
 
 /* Shared by the backends: fork+exec ARGV with KEEP_FDS (not close-on-exec)
- * in a new session, stdin from /dev/null, stdout and stderr to LOG_PATH.
- * Returns the pid or -1. */
-pid_t net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const char *log_path,
-                       ctool_error_t *err);
+ * in a new session, killed (SIGTERM) when the calling process dies, in directory CWD (NULL: unchanged), stdin from
+ * /dev/null, stdout and stderr to LOG_PATH. Returns the pid or -1. */
+pid_t net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const char *cwd,
+                       const char *log_path, ctool_error_t *err);
 /* The last line of a helper's log, for error messages ("" when none). */
 char *net_helper_log_tail(const char *log_path);
 /* Kill and reap a helper we started. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,11 +109,13 @@ in_list(int fd, const int *keep, size_t n)
 }
 
 pid_t
-net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const char *log_path, ctool_error_t *err)
+net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const char *cwd, const char *log_path,
+                 ctool_error_t *err)
 {
   int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (log_fd < 0)
     return ctool_error_set(err, errno, "create %s", log_path);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
     {
@@ -121,14 +124,23 @@ net_spawn_helper(char *const *argv, const int *keep_fds, size_t n_keep, const ch
     }
   if (pid == 0)
     {
-      /* A session of its own: ^C on the user's terminal is not for it. */
+      /* A session of its own: ^C on the user's terminal is not for it.
+       * It ends when the process that waits for the container dies (also
+       * by kill -9): the exit fd for slirp4netns, this for pasta. */
       setsid();
+      if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+        _exit(127);
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, NULL);
       int devnull = open("/dev/null", O_RDONLY);
       if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
         _exit(127);
+      if (cwd && chdir(cwd) < 0)
+        {
+          dprintf(2, "cannot enter %s: %s\n", cwd, strerror(errno));
+          _exit(127);
+        }
       for (size_t i = 0; i < n_keep; i++)
         {
           int flags = fcntl(keep_fds[i], F_GETFD);
@@ -167,6 +179,13 @@ net_helper_log_tail(const char *log_path)
   return xstrdup(last ? last + 1 : text);
 }
 
+static int
+net_prefix_len(const struct net_options *o)
+{
+  const char *slash = o->cidr ? strrchr(o->cidr, '/') : NULL;
+  return slash ? atoi(slash + 1) : 24;
+}
+
 json_object *
 net_inspect_json(const struct net_options *o, const struct net_handle *h)
 {
@@ -190,10 +209,10 @@ net_inspect_json(const struct net_options *o, const struct net_handle *h)
       json_object_array_add(list, binding);
     }
   json_object_object_add(ns, "Ports", ports);
-  if (h && h->ctr_addr)
-    json_object_object_add(ns, "IPAddress", json_object_new_string(h->ctr_addr));
-  if (h && h->host_gateway)
-    json_object_object_add(ns, "Gateway", json_object_new_string(h->host_gateway));
+  /* Podman shows these as strings, "" when there is no address. */
+  json_object_object_add(ns, "IPAddress", json_object_new_string(h && h->ctr_addr ? h->ctr_addr : ""));
+  json_object_object_add(ns, "IPPrefixLen", json_object_new_int(h && h->ctr_addr ? net_prefix_len(o) : 0));
+  json_object_object_add(ns, "Gateway", json_object_new_string(h && h->host_gateway ? h->host_gateway : ""));
   if (h && h->helper_pid > 0)
     json_object_object_add(ns, "HelperPid", json_object_new_int(h->helper_pid));
   return ns;

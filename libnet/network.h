@@ -69,6 +69,14 @@ int net_ports_from_exposed(json_object *exposed, struct port_mapping **ports, si
 int net_ports_reserve(struct port_mapping *ports, size_t n, ctool_error_t *err);
 /* "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" as podman ps shows. */
 char *net_ports_format(const struct port_mapping *ports, size_t n);
+/* Ports as podman ps --format json shows them: [{"host_ip": "",
+ * "container_port": 80, "host_port": 8080, "range": 1, "protocol": "tcp"}],
+ * and back (what the container's metadata keeps). */
+json_object *net_ports_to_json(const struct port_mapping *ports, size_t n);
+int net_ports_from_json(json_object *a, struct port_mapping **ports, size_t *n, ctool_error_t *err);
+/* "80/tcp -> 0.0.0.0:8080" lines as podman port prints them, for the
+ * mappings of container port PORT (0: all) and PROTO (NULL: any). */
+char *net_ports_format_lines(const struct port_mapping *ports, size_t n, unsigned port, const char *proto);
 
 /* A running network helper for one container. */
 struct net_handle {

@@ -1,7 +1,7 @@
 /* The pasta backend (passt's namespace mode): it copies the host's
- * addresses into the namespace, forwards the published ports, and puts
- * itself in the background once the namespace is configured; it ends when
- * the namespace goes away. */
+ * addresses into the namespace and forwards the published ports. It runs
+ * in the foreground as our child and writes its PID file once the
+ * namespace is configured. */
 #include "backend.h"
 #include "fsutil.h"
 #include "util.h"
@@ -10,7 +10,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+
+#define PASTA_READY_TIMEOUT_MS 10000
 #include <unistd.h>
 
 static const char *
@@ -34,6 +38,27 @@ port_arg(const struct port_mapping *m)
   return xasprintf("%u:%u", m->host_port, m->ctr_port);
 }
 
+/* Ready when the PID file has content; failed when pasta exits first. */
+static int
+wait_pid_file(pid_t helper, const char *pid_path, const char *log_path, ctool_error_t *err)
+{
+  for (int ms = 0; ms < PASTA_READY_TIMEOUT_MS; ms++)
+    {
+      struct stat st;
+      if (stat(pid_path, &st) == 0 && st.st_size > 0)
+        return 0;
+      int status;
+      if (waitpid(helper, &status, WNOHANG) == helper)
+        {
+          cleanup_free char *tail = net_helper_log_tail(log_path);
+          return ctool_error_set(err, 0, "pasta failed to set up the network%s%s", *tail ? ": " : "", tail);
+        }
+      struct timespec ts = { 0, 1000 * 1000 };
+      nanosleep(&ts, NULL);
+    }
+  return ctool_error_set(err, 0, "pasta did not configure the network in %d s", PASTA_READY_TIMEOUT_MS / 1000);
+}
+
 static int
 pasta_start(const struct net_options *o, pid_t pid, const char *rundir, struct net_handle *h, ctool_error_t *err)
 {
@@ -47,6 +72,7 @@ pasta_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
   cleanup_strv char **argv = NULL;
   strv_push(&argv, "pasta");
   strv_push(&argv, "--config-net");
+  strv_push(&argv, "--foreground");
   strv_push(&argv, "--quiet");
   strv_push(&argv, "--pid");
   strv_push(&argv, pid_path);
@@ -84,30 +110,20 @@ pasta_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
     strv_push(&argv, o->pasta_args[i]);
   strv_push(&argv, pid_arg);
 
-  /* pasta forks into the background once the namespace is ready, so the
-   * process we start ends quickly: its exit status says whether it worked. */
-  pid_t p = net_spawn_helper(argv, NULL, 0, log_path, err);
+  /* pasta stays our child (-f), so that it ends with the process that
+   * waits for the container (see net_spawn_helper); in the foreground it
+   * writes its PID file once the namespace is configured. */
+  unlink(pid_path);
+  pid_t p = net_spawn_helper(argv, NULL, 0, NULL, log_path, err);
   if (p < 0)
     return -1;
-  int status;
-  while (waitpid(p, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  if (wait_pid_file(p, pid_path, log_path, err) < 0)
     {
-      cleanup_free char *tail = net_helper_log_tail(log_path);
-      return ctool_error_set(err, 0, "pasta failed to set up the network%s%s", *tail ? ": " : "", tail);
+      net_kill_helper(p);
+      return -1;
     }
-  cleanup_free char *pid_text = NULL;
-  unsigned long long daemon_pid = 0;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, pid_path, &pid_text, NULL, 64, &ignored) == 0)
-    {
-      pid_text[strcspn(pid_text, "\n")] = '\0';
-      str_to_u64(pid_text, &daemon_pid);
-    }
-  ctool_error_free(&ignored);
   h->mode = NET_PASTA;
-  h->helper_pid = (pid_t) daemon_pid;
+  h->helper_pid = p;
   h->exit_fd = -1;
   return 0;
 }

@@ -244,3 +244,70 @@ net_ports_format(const struct port_mapping *ports, size_t n)
     }
   return out;
 }
+
+json_object *
+net_ports_to_json(const struct port_mapping *ports, size_t n)
+{
+  json_object *a = json_object_new_array();
+  for (size_t i = 0; i < n; i++)
+    {
+      json_object *o = json_object_new_object();
+      json_object_object_add(o, "host_ip", json_object_new_string(ports[i].host_ip));
+      json_object_object_add(o, "container_port", json_object_new_int(ports[i].ctr_port));
+      json_object_object_add(o, "host_port", json_object_new_int(ports[i].host_port));
+      json_object_object_add(o, "range", json_object_new_int(1));
+      json_object_object_add(o, "protocol", json_object_new_string(ports[i].proto));
+      json_object_array_add(a, o);
+    }
+  return a;
+}
+
+static int
+json_port(json_object *o, const char *key, uint16_t *out)
+{
+  json_object *v;
+  if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+    return -1;
+  int64_t x = json_object_get_int64(v);
+  if (x < 0 || x > 65535)
+    return -1;
+  *out = (uint16_t) x;
+  return 0;
+}
+
+int
+net_ports_from_json(json_object *a, struct port_mapping **ports, size_t *n, ctool_error_t *err)
+{
+  for (size_t i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a); i++)
+    {
+      json_object *o = json_object_array_get_idx(a, i), *ip, *proto;
+      uint16_t host, ctr;
+      if (!json_object_is_type(o, json_type_object) || json_port(o, "host_port", &host) < 0
+          || json_port(o, "container_port", &ctr) < 0 || !json_object_object_get_ex(o, "host_ip", &ip)
+          || !json_object_object_get_ex(o, "protocol", &proto))
+        return ctool_error_set(err, 0, "invalid published port #%zu in the container's metadata", i + 1);
+      const char *p = json_object_get_string(proto);
+      if (strcmp(p, "tcp") != 0 && strcmp(p, "udp") != 0)
+        return ctool_error_set(err, 0, "invalid protocol '%s' in the container's metadata", p);
+      push_mapping(ports, n, json_object_get_string(ip), host, ctr, p);
+    }
+  return 0;
+}
+
+char *
+net_ports_format_lines(const struct port_mapping *ports, size_t n, unsigned port, const char *proto)
+{
+  char *out = xstrdup("");
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct port_mapping *m = &ports[i];
+      if ((port && m->ctr_port != port) || (proto && strcmp(proto, m->proto) != 0))
+        continue;
+      bool v6 = strchr(m->host_ip, ':') != NULL;
+      char *next = xasprintf("%s%u/%s -> %s%s%s:%u\n", out, m->ctr_port, m->proto, v6 ? "[" : "",
+                             m->host_ip[0] ? m->host_ip : "0.0.0.0", v6 ? "]" : "", m->host_port);
+      free(out);
+      out = next;
+    }
+  return out;
+}

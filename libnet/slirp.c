@@ -22,6 +22,7 @@
 
 #define SLIRP_DEFAULT_MTU 65520
 #define SLIRP_READY_TIMEOUT_MS 10000
+#define SLIRP_API_NAME "slirp4netns.sock"
 
 /* Address number N (2: gateway, 3: DNS, 100: container) in the CIDR. */
 static const char *
@@ -195,7 +196,10 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
       close(exit_pipe[1]);
       return ctool_error_set(err, errno, "pipe");
     }
-  cleanup_free char *api = xasprintf("%s/slirp4netns.sock", rundir);
+  /* The socket's path must fit in sun_path (108 bytes), and RUNDIR may be
+   * long: slirp4netns binds a name relative to RUNDIR (its working
+   * directory), and we connect through /proc/self/fd/N/NAME. */
+  cleanup_free char *api = xasprintf("%s/" SLIRP_API_NAME, rundir);
   cleanup_free char *log_path = xasprintf("%s/slirp4netns.log", rundir);
   unlink(api);
   char exit_arg[32], ready_arg[32], mtu_arg[32], pid_arg[16];
@@ -203,7 +207,7 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
   snprintf(ready_arg, sizeof ready_arg, "--ready-fd=%d", ready_pipe[1]);
   snprintf(mtu_arg, sizeof mtu_arg, "--mtu=%u", o->mtu ? o->mtu : SLIRP_DEFAULT_MTU);
   snprintf(pid_arg, sizeof pid_arg, "%d", (int) pid);
-  cleanup_free char *api_arg = xasprintf("--api-socket=%s", api);
+  const char *api_arg = "--api-socket=" SLIRP_API_NAME;
   cleanup_free char *cidr_arg = o->cidr ? xasprintf("--cidr=%s", o->cidr) : NULL;
   cleanup_free char *outbound_arg = o->outbound_addr ? xasprintf("--outbound-addr=%s", o->outbound_addr) : NULL;
 
@@ -233,7 +237,7 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
   argv[n] = NULL;
 
   int keep[2] = { exit_pipe[0], ready_pipe[1] };
-  pid_t helper = net_spawn_helper((char *const *) argv, keep, 2, log_path, err);
+  pid_t helper = net_spawn_helper((char *const *) argv, keep, 2, rundir, log_path, err);
   close(exit_pipe[0]);
   close(ready_pipe[1]);
   if (helper < 0)
@@ -246,8 +250,12 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
   close(ready_pipe[0]);
   char guest[16];
   cidr_addr(o, 100, guest, sizeof guest);
+  cleanup_close int dir_fd = r == 0 && o->n_ports > 0 ? open(rundir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (r == 0 && o->n_ports > 0 && dir_fd < 0)
+    r = ctool_error_set(err, errno, "open %s", rundir);
+  cleanup_free char *connect_path = xasprintf("/proc/self/fd/%d/" SLIRP_API_NAME, dir_fd);
   for (size_t i = 0; r == 0 && i < o->n_ports; i++)
-    r = slirp_add_port(api, &o->ports[i], guest, err);
+    r = slirp_add_port(connect_path, &o->ports[i], guest, err);
   if (r < 0)
     {
       close(exit_pipe[1]);

@@ -2,6 +2,7 @@
  * shaped like Podman's. */
 #include "commands.h"
 #include "container.h"
+#include "container-net.h"
 #include "format.h"
 #include "image-view.h"
 #include "jsonutil.h"
@@ -191,9 +192,7 @@ container_inspect_json(const struct container *c, const struct ctr_state *st, js
   json_object_object_add(gd, "Data", gdd);
   json_object_object_add(o, "GraphDriver", gd);
   json_object_object_add(o, "Mounts", mounts_json(spec, meta, c->dir));
-  json_object *net = json_object_new_object();
-  json_object_object_add(net, "Ports", json_object_new_object());
-  json_object_object_add(o, "NetworkSettings", net);
+  json_object_object_add(o, "NetworkSettings", ctr_net_inspect(c));
   json_object_object_add(o, "Config", config_json(c, spec));
   json_object_object_add(o, "HostConfig", copy_or(json_get_obj(meta, META_HOST_CONFIG), json_object_new_object()));
   json_object_object_add(o, "OCIConfig", json_object_get(spec));

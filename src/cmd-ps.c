@@ -1,5 +1,6 @@
 /* ctool ps: list containers, as a table (Podman's columns), IDs, or JSON. */
 #include "commands.h"
+#include "libnet/network.h"
 #include "container.h"
 #include "format.h"
 #include "jsonutil.h"
@@ -186,14 +187,13 @@ status_text(char *buf, size_t len, const struct ctr_state *st, int64_t now)
 static char *
 ports_text(json_object *meta)
 {
-  json_object *p = json_get_array(meta, META_PORTS);
-  char *s = xstrdup("");
-  for (size_t i = 0; p && i < json_object_array_length(p); i++)
-    {
-      char *n = xasprintf("%s%s%s", s, i ? ", " : "", json_object_get_string(json_object_array_get_idx(p, i)));
-      free(s);
-      s = n;
-    }
+  struct port_mapping *ports = NULL;
+  size_t n = 0;
+  ctool_error_t e = NULL;
+  if (net_ports_from_json(json_get_array(meta, META_PORTS), &ports, &n, &e) < 0)
+    ctool_error_free(&e);
+  char *s = net_ports_format(ports, n);
+  free(ports);
   return s;
 }
 

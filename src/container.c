@@ -1,4 +1,5 @@
 #include "container.h"
+#include "container-net.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "namegen.h"
@@ -491,6 +492,7 @@ container_remove(const struct cli_ctx *ctx, struct container *c, ctool_error_t *
   if (rename(c->dir, gone) < 0)
     return ctool_error_set(err, errno, "remove container %s", c->name);
   name_release(cdir, c->name, c->id);
+  ctr_net_cleanup(c);
   ctool_error_t e = NULL;
   if (rm_rf_at(AT_FDCWD, c->rundir, &e) < 0)
     {

@@ -1,6 +1,7 @@
 #include "create.h"
 #include "ctr-cgroup.h"
 #include "ctool-conf.h"
+#include "container-net.h"
 #include "context.h"
 #include "create-command.h"
 #include "fsutil.h"
@@ -12,7 +13,6 @@
 #include "extract.h"
 #include "libimage/image.h"
 #include "libimage/pull.h"
-#include "libnet/etc-files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +97,7 @@ strv_json(char *const *v)
 
 /* The flags as Podman's inspect shows them under HostConfig. */
 static json_object *
-host_config(const struct run_opts *o)
+host_config(const struct run_opts *o, const struct net_options *net)
 {
   json_object *h = json_object_new_object();
   json_object_object_add(h, "Binds", strv_json(o->volumes));
@@ -112,13 +112,20 @@ host_config(const struct run_opts *o)
   json_object_object_add(h, "Ulimits", strv_json(o->ulimits));
   json_object_object_add(h, "Init", json_object_new_boolean(o->init));
   json_object_object_add(h, "UsernsMode", json_object_new_string(o->keep_id ? "keep-id" : ""));
-  json_object_object_add(h, "PortBindings", json_object_new_object());
+  json_object *settings = net_inspect_json(net, NULL);
+  json_object_object_add(h, "PortBindings", json_object_get(json_get_obj(settings, "Ports")));
+  json_object_put(settings);
+  json_object_object_add(h, "Dns", strv_json(o->dns));
+  json_object_object_add(h, "DnsSearch", strv_json(o->dns_search));
+  json_object_object_add(h, "DnsOptions", strv_json(o->dns_options));
+  json_object_object_add(h, "ExtraHosts", strv_json(o->add_hosts));
+  json_object_object_add(h, "PublishAllPorts", json_object_new_boolean(o->publish_all));
   return h;
 }
 
 static json_object *
 build_meta(const struct container_draft *d, const struct run_opts *o, const struct image_info *img,
-           json_object *spec, const struct spec_extra *extra)
+           json_object *spec, const struct spec_extra *extra, const struct net_options *net)
 {
   json_object *m = json_object_new_object();
   json_object_object_add(m, META_ID, json_object_new_string(d->id));
@@ -133,10 +140,7 @@ build_meta(const struct container_draft *d, const struct run_opts *o, const stru
                          labels_json(o->labels, json_get_obj(json_get_obj(img->config, "config"), "Labels")));
   json_object_object_add(m, META_RM, json_object_new_boolean(o->rm));
   json_object_object_add(m, META_NETWORK, json_object_new_string(o->network));
-  json_object *ports = json_object_new_array();
-  for (size_t i = 0; o->publish && o->publish[i]; i++)
-    json_object_array_add(ports, json_object_new_string(o->publish[i]));
-  json_object_object_add(m, META_PORTS, ports);
+  json_object_object_add(m, META_PORTS, net_ports_to_json(net->ports, net->n_ports));
   json_object_object_add(m, META_STOP_SIGNAL, json_object_new_int(extra->stop_signal));
   json_object_object_add(m, META_STOP_TIMEOUT, json_object_new_int(o->stop_timeout >= 0 ? o->stop_timeout : 10));
   json_object_object_add(m, META_TTY, json_object_new_boolean(o->tty));
@@ -149,7 +153,7 @@ build_meta(const struct container_draft *d, const struct run_opts *o, const stru
   json_object_object_add(m, META_VOLUMES, json_object_get(extra->volumes));
   json_object_object_add(m, META_ENTRYPOINT, strv_json(extra->entrypoint));
   json_object_object_add(m, META_CMD, strv_json(extra->cmd));
-  json_object_object_add(m, META_HOST_CONFIG, host_config(o));
+  json_object_object_add(m, META_HOST_CONFIG, host_config(o, net));
   json_object_object_add(m, META_CREATE_COMMAND, create_command_current());
   return m;
 }
@@ -163,15 +167,11 @@ containerenv_text(const struct container_draft *d, const struct image_info *img,
 
 static int
 write_etc_files(struct container_draft *d, const struct run_opts *o, const struct image_info *img,
-                const struct spec_extra *extra, ctool_error_t *err)
+                const struct spec_extra *extra, const struct net_options *net, ctool_error_t *err)
 {
   cleanup_free char *hostname = xasprintf("%s\n", extra->hostname);
-  cleanup_free char *hosts = etc_hosts_render(extra->hostname, NULL, NULL, NULL, 0);
-  cleanup_free char *host_resolv = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host_resolv, NULL, 1u << 20, &ignored) < 0)
-    ctool_error_free(&ignored);
-  cleanup_free char *resolv = etc_resolv_render(host_resolv ? host_resolv : "", NULL, NULL, NULL, NULL);
+  cleanup_free char *hosts = ctr_net_hosts_text(o, net, extra->hostname);
+  cleanup_free char *resolv = ctr_net_resolv_text(o, net);
   const char *image_name = img->names && img->names[0] ? img->names[0] : o->image;
   cleanup_free char *env = containerenv_text(d, img, image_name);
   if (container_draft_write(d, "hostname", hostname, err) < 0 || container_draft_write(d, "hosts", hosts, err) < 0
@@ -214,9 +214,12 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
   cleanup_json json_object *meta = NULL;
   cleanup_free char *spec_path = NULL;
   struct spec_input in;
+  struct net_options net = { 0 };
   int ret = -1;
 
-  if (find_image(ctx, o, &img, err) < 0 || container_draft_begin(ctx, o->name, &d, err) < 0)
+  /* Published ports are checked (in use? privileged?) before anything exists. */
+  if (find_image(ctx, o, &img, err) < 0 || ctr_net_plan(o, img->config, &net, err) < 0
+      || container_draft_begin(ctx, o->name, &d, err) < 0)
     goto out;
   in = (struct spec_input){
     .id = d.id,
@@ -231,7 +234,7 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
     goto out;
   add_cgroup_settings(o, spec);
   /* Everything checked: from here on, things are written. */
-  if (container_draft_mkdirs(&d, err) < 0 || write_etc_files(&d, o, img, &extra, err) < 0)
+  if (container_draft_mkdirs(&d, err) < 0 || write_etc_files(&d, o, img, &extra, &net, err) < 0)
     goto out;
   spec_path = xasprintf("%s/config.json", d.tmp_dir);
   if (json_write_file_at(AT_FDCWD, spec_path, spec, 0600, err) < 0)
@@ -242,13 +245,14 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
       if (volume_ensure(ctx->root, json_get_str(v, "Name"), json_get_bool(v, "Anonymous", false), err) < 0)
         goto out;
     }
-  meta = build_meta(&d, o, img, spec, &extra);
+  meta = build_meta(&d, o, img, spec, &extra, &net);
   if (cgroup_manager_of(ctx, o))
     json_object_object_add(meta, META_CGROUP_MANAGER, json_object_new_string(cgroup_manager_of(ctx, o)));
   if (container_draft_commit(ctx, &d, meta, err) < 0)
     goto out;
   ret = container_open(ctx, d.id, out, err);
 out:
+  net_options_clear(&net);
   spec_extra_clear(&extra);
   container_draft_free(&d);
   image_info_free(img);

@@ -28,6 +28,7 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_ps,
   &cmd_exec,
   &cmd_logs,
+  &cmd_port,
   &cmd_stop,
   &cmd_kill,
   &cmd_pause,

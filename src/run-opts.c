@@ -3,7 +3,11 @@
 #include "signals.h"
 #include "util.h"
 
+#include "libnet/network.h"
+
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #define CREATE_OPTIONS                                                                                     \
@@ -28,7 +32,17 @@
     COMPLETE_NONE },                                                                                       \
   { "label", 'l', OPT_LIST, "LABEL", "Set a label KEY=VALUE on the container", COMPLETE_NONE },                   \
   { "pull", 0, OPT_STRING, "POLICY", "Pull the image: missing, always, never", "missing|always|never" },     \
-  { "network", 0, OPT_STRING, "MODE", "Network mode: none, host", "none|host" },                         \
+  { "network", 0, OPT_STRING, "MODE",                                                                     \
+    "Network: slirp4netns[:OPTIONS] (default), pasta[:ARGS], none, host, ns:PATH",                         \
+    "slirp4netns|slirp4netns:allow_host_loopback=true|pasta|none|host|private|ns:" },                       \
+  { "publish", 'p', OPT_LIST, "PORTS", "Publish a container port: [[IP:][HOSTPORT]:]PORT[/tcp|/udp]",       \
+    COMPLETE_NONE },                                                                                       \
+  { "publish-all", 'P', OPT_BOOL, NULL, "Publish every port the image exposes on a free host port", NULL },   \
+  { "dns", 0, OPT_LIST, "IP", "A DNS server for the container's /etc/resolv.conf", COMPLETE_NONE },         \
+  { "dns-search", 0, OPT_LIST, "DOMAIN", "A DNS search domain for /etc/resolv.conf", COMPLETE_NONE },        \
+  { "dns-option", 0, OPT_LIST, "OPT", "A resolver option for /etc/resolv.conf (e.g. ndots:2)", COMPLETE_NONE }, \
+  { "add-host", 0, OPT_LIST, "HOST:IP", "Add a line to the container's /etc/hosts", COMPLETE_NONE },        \
+  { "no-hosts", 0, OPT_BOOL, NULL, "Do not create /etc/hosts for the container (keep the image's)", NULL }, \
   { "init", 0, OPT_BOOL, NULL, "Run a minimal init as PID 1 that reaps zombies and forwards signals", NULL }, \
   { "userns", 0, OPT_STRING, "MODE", "User namespace mode: keep-id maps you to your own UID inside",       \
     "keep-id" },                                                                                           \
@@ -55,6 +69,66 @@ const struct cli_option run_only_options[] = {
   CREATE_OPTIONS,
   { NULL },
 };
+
+/* --add-host HOST:IP (the IP may be IPv6, so split at the first ':'). */
+static int
+check_add_host(const char *spec, ctool_error_t *err)
+{
+  const char *colon = strchr(spec, ':');
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (colon == NULL || colon == spec
+      || (inet_pton(AF_INET, colon + 1, buf) != 1 && inet_pton(AF_INET6, colon + 1, buf) != 1
+          && strcmp(colon + 1, "host-gateway") != 0))
+    return ctool_error_set(err, 0, "invalid --add-host '%s': use HOST:IP, e.g. db:10.0.0.5", spec);
+  return 0;
+}
+
+/* --network, -p, -P, --dns*, --add-host, --no-hosts: checked here, used
+ * by create (files, ports) and start (the helper). */
+static int
+parse_network_opts(const struct cli_args *args, struct run_opts *o, ctool_error_t *err)
+{
+  o->network = cli_str(args, "network");
+  if (o->network == NULL || strcmp(o->network, "private") == 0)
+    o->network = "slirp4netns";
+  struct net_options net;
+  if (net_options_parse(o->network, &net, err) < 0)
+    return -1;
+  bool publishes = false;
+  o->publish = cli_list(args, "publish");
+  o->publish_all = cli_flag(args, "publish-all");
+  for (size_t i = 0; o->publish && o->publish[i]; i++)
+    {
+      publishes = true;
+      if (net_ports_parse(o->publish[i], &net.ports, &net.n_ports, err) < 0)
+        {
+          net_options_clear(&net);
+          return -1;
+        }
+    }
+  enum net_mode mode = net.mode;
+  net_options_clear(&net);
+  if ((publishes || o->publish_all) && mode != NET_SLIRP4NETNS && mode != NET_PASTA)
+    return ctool_error_set(err, 0, "cannot publish ports with --network %s: use --network slirp4netns or pasta",
+                           o->network);
+  o->dns = cli_list(args, "dns");
+  for (size_t i = 0; o->dns && o->dns[i]; i++)
+    {
+      unsigned char buf[sizeof(struct in6_addr)];
+      if (inet_pton(AF_INET, o->dns[i], buf) != 1 && inet_pton(AF_INET6, o->dns[i], buf) != 1)
+        return ctool_error_set(err, 0, "invalid --dns '%s': give an IP address", o->dns[i]);
+    }
+  o->dns_search = cli_list(args, "dns-search");
+  o->dns_options = cli_list(args, "dns-option");
+  o->add_hosts = cli_list(args, "add-host");
+  for (size_t i = 0; o->add_hosts && o->add_hosts[i]; i++)
+    if (check_add_host(o->add_hosts[i], err) < 0)
+      return -1;
+  o->no_hosts = cli_flag(args, "no-hosts");
+  if (o->no_hosts && o->add_hosts && o->add_hosts[0])
+    return ctool_error_set(err, 0, "--no-hosts and --add-host cannot be used together");
+  return 0;
+}
 
 static int
 parse_stop_timeout(const char *s, int *out, ctool_error_t *err)
@@ -109,11 +183,8 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
   if (strcmp(o->pull, "missing") != 0 && strcmp(o->pull, "always") != 0 && strcmp(o->pull, "never") != 0)
     return ctool_error_set(err, 0, "invalid --pull '%s': use missing, always or never", o->pull);
 
-  o->network = cli_str(args, "network");
-  if (o->network == NULL || strcmp(o->network, "private") == 0)
-    o->network = "none";
-  if (strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
-    return ctool_error_set(err, 0, "invalid --network '%s': use none or host", o->network);
+  if (parse_network_opts(args, o, err) < 0)
+    return -1;
 
   const char *userns = cli_str(args, "userns");
   if (userns && strcmp(userns, "keep-id") != 0 && strcmp(userns, "") != 0 && strcmp(userns, "private") != 0)

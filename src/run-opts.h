@@ -27,8 +27,12 @@ struct run_opts {
   int stop_timeout;           /* -1: default 10 */
   char *const *labels;
   const char *pull;           /* missing, always, never (newer is taken as missing) */
-  const char *network;        /* none, host (more with the network work) */
-  char *const *publish;       /* -p, kept in the metadata for the network work */
+  const char *network;        /* --network as given (checked); default "slirp4netns" */
+  char *const *publish;       /* -p, checked */
+  bool publish_all;           /* -P */
+  char *const *dns, *const *dns_search, *const *dns_options;
+  char *const *add_hosts;     /* HOST:IP, checked */
+  bool no_hosts;
   bool init;
   bool keep_id;               /* --userns=keep-id */
   char *const *cap_add, *const *cap_drop;

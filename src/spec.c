@@ -471,6 +471,8 @@ build_mounts(const struct spec_input *in, json_object *user, bool host_network)
     {
       if (mounts_have(user, etc_files[i][0]))
         continue; /* the user's own file wins */
+      if (in->opts->no_hosts && strcmp(etc_files[i][0], "/etc/hosts") == 0)
+        continue; /* --no-hosts: the image's */
       cleanup_free char *src = xasprintf("%s/%s", in->ctr_dir, etc_files[i][1]);
       json_object_array_add(mounts, mount_new(etc_files[i][0], "bind", src, bind_opts));
     }
@@ -870,7 +872,7 @@ choose_hostname(const struct spec_input *in, bool host_network)
 }
 
 static json_object *
-namespaces_json(bool host_network)
+namespaces_json(bool host_network, const char *net_ns_path)
 {
   static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "user", "cgroup" };
   json_object *a = json_object_new_array();
@@ -880,6 +882,8 @@ namespaces_json(bool host_network)
         continue;
       json_object *ns = json_object_new_object();
       json_object_object_add(ns, "type", json_object_new_string(types[i]));
+      if (net_ns_path && strcmp(types[i], "network") == 0)
+        json_object_object_add(ns, "path", json_object_new_string(net_ns_path)); /* --network ns:PATH */
       json_object_array_add(a, ns);
     }
   return a;
@@ -980,7 +984,7 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
     json_object_object_add(spec, "annotations", ann);
 
     json_object *lnx = json_object_new_object();
-    json_object_object_add(lnx, "namespaces", namespaces_json(host_network));
+    json_object_object_add(lnx, "namespaces", namespaces_json(host_network, str_has_prefix(o->network, "ns:") ? o->network + 3 : NULL));
     json_object_object_add(lnx, "maskedPaths", path_list(sandbox_default_masked_paths, &sec, o->privileged, true));
     json_object_object_add(lnx, "readonlyPaths",
                            path_list(sandbox_default_readonly_paths, &sec, o->privileged, false));

@@ -1,4 +1,5 @@
 #include "start.h"
+#include "container-net.h"
 #include "ctr-cgroup.h"
 #include "foreground.h"
 #include "fsutil.h"
@@ -37,6 +38,7 @@ struct prepared {
   char **lower;
   char *upper, *work, *rootfs, *seccomp_cache;
   struct sandbox_config cfg;
+  int net_fds[2];  /* the network helper's exit fd, -1 ended (monitor keep_fds) */
 };
 
 static void
@@ -49,10 +51,22 @@ prepared_clear(struct prepared *p)
   free(p->work);
   free(p->rootfs);
   free(p->seccomp_cache);
+  if (p->net_fds[0] >= 0)
+    close(p->net_fds[0]);
   memset(p, 0, sizeof *p);
 }
 
 static int save_running(const struct container *c, pid_t pid, pid_t monitor, int64_t started, ctool_error_t *err);
+
+/* The network helper (slirp4netns, pasta) for the container's namespaces:
+ * the command runs only once the network is up. This process keeps the
+ * helper's exit fd (the monitor gets it through keep_fds), so the helper
+ * ends with whoever waits for the container, even after a kill -9. */
+static int
+start_network_hook(struct prepared *p, pid_t pid, ctool_error_t *err)
+{
+  return ctr_net_start(p->c, pid, &p->net_fds[0], err);
+}
 
 /* sandbox_start's before_start: the container process exists (and will
  * exec once this returns), so record it now. Should ctool (or the
@@ -63,7 +77,9 @@ static int save_running(const struct container *c, pid_t pid, pid_t monitor, int
 static int
 record_pid_hook(void *data, pid_t pid, ctool_error_t *err)
 {
-  const struct prepared *p = data;
+  struct prepared *p = data;
+  if (start_network_hook(p, pid, err) < 0)
+    return -1;
   return save_running(p->c, pid, getpid(), p->started, err);
 }
 
@@ -99,6 +115,7 @@ static int
 prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p, ctool_error_t *err)
 {
   memset(p, 0, sizeof *p);
+  p->net_fds[0] = p->net_fds[1] = -1;
   if (container_spec(c, &p->spec, err) < 0)
     return ctool_error_prefix(err, "container %s", c->name);
   if (idmap_for_user(&p->map, json_get_bool(c->meta, META_KEEP_ID, false), err) < 0)
@@ -116,6 +133,8 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
                                            "removed?)", l, c->name);
       strv_push(&p->lower, l);
     }
+  if (ctr_net_check_ports(c, err) < 0)
+    return -1;
   set_console_size(p->spec);
   p->upper = xasprintf("%s/upper", c->dir);
   p->work = xasprintf("%s/work", c->dir);
@@ -222,6 +241,7 @@ start_detached(const struct cli_ctx *ctx, struct container *c, struct prepared *
     .exit_dir = c->dir,
     .started = started,
     .cleanup = cleanup,
+    .keep_fds = p->net_fds,
   };
   pid_t ctr = 0, mon = 0;
   if (monitor_spawn(&mp, &ctr, &mon, err) < 0)
@@ -340,6 +360,8 @@ container_start(const struct cli_ctx *ctx, struct container *c, const struct sta
     {
       /* It never ran: the container is as it was (the hook may have
        * recorded a process that was then killed). */
+      ctr_cgroup_release(c, started);
+      ctr_net_cleanup(c);
       record_restore(c, &old);
       if (old_state)
         write_file_atomic_at(AT_FDCWD, state_path, old_state, strlen(old_state), 0600, false, &ignored);

@@ -1,4 +1,5 @@
 #include "stop.h"
+#include "container-net.h"
 #include "ctr-cgroup.h"
 #include "jsonutil.h"
 #include "signals.h"
@@ -163,6 +164,7 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
         }
     }
   wait_for_record(c);
+  ctr_net_cleanup(c);
   ret = 0;
 out:
   if (locked_here)

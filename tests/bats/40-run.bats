@@ -60,8 +60,8 @@ setup() { containers_setup; }
   assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
   assert_line --regexp '^Seccomp:[[:space:]]+2$'
   assert_line 0022
-  # PID 1 is the command; only lo in its network namespace.
-  run -0 ctool run --rm "$IMAGE" sh -c 'echo $$; ls /sys/class/net'
+  # PID 1 is the command; with --network none, only lo in its network namespace.
+  run -0 ctool run --rm --network none "$IMAGE" sh -c 'echo $$; ls /sys/class/net'
   assert_output "$(printf '1\nlo')"
   # Masked paths read as empty.
   [ -e /proc/keys ] || skip "this kernel has no /proc/keys"

@@ -152,6 +152,70 @@ test_resolv_and_hosts(void **state)
   assert_non_null(strstr(h, "10.0.2.100\tabc123\n"));
 }
 
+/* The metadata form of published ports reads back as it was written, and
+ * prints as podman port does. */
+static void
+test_ports_json_and_lines(void **state)
+{
+  struct port_mapping *ports = NULL, *back = NULL;
+  size_t n = 0, n_back = 0;
+  ctool_error_t err = NULL;
+  assert_int_equal(net_ports_parse("127.0.0.1:8080:80", &ports, &n, &err), 0);
+  assert_int_equal(net_ports_parse("[::1]:5353:53/udp", &ports, &n, &err), 0);
+  json_object *j = net_ports_to_json(ports, n);
+  assert_string_equal(json_object_to_json_string_ext(json_object_array_get_idx(j, 0), JSON_C_TO_STRING_PLAIN),
+                      "{\"host_ip\":\"127.0.0.1\",\"container_port\":80,\"host_port\":8080,\"range\":1,"
+                      "\"protocol\":\"tcp\"}");
+  assert_int_equal(net_ports_from_json(j, &back, &n_back, &err), 0);
+  assert_int_equal(n_back, 2);
+  assert_memory_equal(ports, back, n * sizeof *ports);
+  cleanup_free char *all = net_ports_format_lines(back, n_back, 0, NULL);
+  assert_string_equal(all, "80/tcp -> 127.0.0.1:8080\n53/udp -> [::1]:5353\n");
+  cleanup_free char *udp = net_ports_format_lines(back, n_back, 53, "udp");
+  assert_string_equal(udp, "53/udp -> [::1]:5353\n");
+  cleanup_free char *none = net_ports_format_lines(back, n_back, 53, "tcp");
+  assert_string_equal(none, "");
+  json_object_put(j);
+  free(back);
+
+  /* What the metadata may not hold. */
+  json_object *bad = json_tokener_parse("[{\"host_ip\":\"\",\"container_port\":80,\"host_port\":70000,"
+                                        "\"protocol\":\"tcp\"}]");
+  back = NULL;
+  n_back = 0;
+  assert_int_equal(net_ports_from_json(bad, &back, &n_back, &err), -1);
+  ctool_error_free(&err);
+  json_object_put(bad);
+  bad = json_tokener_parse("[{\"host_ip\":\"\",\"container_port\":80,\"host_port\":80,\"protocol\":\"sctp\"}]");
+  assert_int_equal(net_ports_from_json(bad, &back, &n_back, &err), -1);
+  ctool_error_free(&err);
+  json_object_put(bad);
+  free(back);
+  free(ports);
+}
+
+/* -P: the image's ExposedPorts, each on a host port chosen at reserve. */
+static void
+test_publish_all_exposed(void **state)
+{
+  json_object *exposed = json_tokener_parse("{\"80/tcp\":{},\"53/udp\":{}}");
+  struct port_mapping *ports = NULL;
+  size_t n = 0;
+  ctool_error_t err = NULL;
+  assert_int_equal(net_ports_from_exposed(exposed, &ports, &n, &err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(ports[0].ctr_port, 80);
+  assert_string_equal(ports[0].proto, "tcp");
+  assert_int_equal(ports[0].host_port, 0);
+  assert_int_equal(ports[1].ctr_port, 53);
+  assert_string_equal(ports[1].proto, "udp");
+  assert_int_equal(net_ports_reserve(ports, n, &err), 0);
+  assert_true(ports[0].host_port > 0);
+  assert_true(ports[1].host_port > 0);
+  json_object_put(exposed);
+  free(ports);
+}
+
 int
 main(void)
 {
@@ -162,6 +226,8 @@ main(void)
     cmocka_unit_test(test_publish_errors),
     cmocka_unit_test(test_privileged_port_refused),
     cmocka_unit_test(test_resolv_and_hosts),
+    cmocka_unit_test(test_ports_json_and_lines),
+    cmocka_unit_test(test_publish_all_exposed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
