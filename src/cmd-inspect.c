@@ -2,6 +2,7 @@
  * shaped like Podman's. */
 #include "commands.h"
 #include "container.h"
+#include "ctr-cgroup.h"
 #include "container-net.h"
 #include "format.h"
 #include "image-view.h"
@@ -194,7 +195,14 @@ container_inspect_json(const struct container *c, const struct ctr_state *st, js
   json_object_object_add(o, "Mounts", mounts_json(spec, meta, c->dir));
   json_object_object_add(o, "NetworkSettings", ctr_net_inspect(c));
   json_object_object_add(o, "Config", config_json(c, spec));
-  json_object_object_add(o, "HostConfig", copy_or(json_get_obj(meta, META_HOST_CONFIG), json_object_new_object()));
+  json_object *host = json_object_new_object(), *given = json_get_obj(meta, META_HOST_CONFIG);
+  if (given)
+    {
+      json_object_object_foreach(given, key, val)
+        json_object_object_add(host, key, json_object_get(val));
+    }
+  ctr_cgroup_inspect(c, spec, host);
+  json_object_object_add(o, "HostConfig", host);
   json_object_object_add(o, "OCIConfig", json_object_get(spec));
   return o;
 }

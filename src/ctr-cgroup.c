@@ -125,3 +125,36 @@ ctr_cgroup_limits_from_args(const struct cli_args *args, struct cgroup_limits *l
     }
   return 0;
 }
+
+static void
+add_int(json_object *o, const char *key, int64_t v)
+{
+  json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void
+ctr_cgroup_inspect(const struct container *c, json_object *spec, json_object *host)
+{
+  struct cgroup_limits l;
+  cgroup_limits_from_oci(json_get_obj(json_get_obj(spec, "linux"), "resources"), &l);
+  add_int(host, "Memory", l.memory > 0 ? l.memory : 0);
+  add_int(host, "MemoryReservation", l.memory_reservation > 0 ? l.memory_reservation : 0);
+  add_int(host, "MemorySwap", l.memory_swap == CGROUP_SWAP_UNLIMITED ? -1 : l.memory_swap > 0 ? l.memory_swap : 0);
+  int64_t period = l.cpu_period > 0 ? l.cpu_period : 100000;
+  add_int(host, "NanoCpus", l.cpu_quota > 0 ? l.cpu_quota * 1000000000LL / period : 0);
+  add_int(host, "CpuQuota", l.cpu_quota > 0 ? l.cpu_quota : 0);
+  add_int(host, "CpuPeriod", l.cpu_quota > 0 ? period : 0);
+  add_int(host, "CpuShares", l.cpu_shares > 0 ? l.cpu_shares : 0);
+  json_object_object_add(host, "CpusetCpus", json_object_new_string(l.cpuset_cpus ? l.cpuset_cpus : ""));
+  add_int(host, "PidsLimit", l.pids_limit > 0 ? l.pids_limit : 0);
+  add_int(host, "BlkioWeight", l.blkio_weight > 0 ? l.blkio_weight : 0);
+  const char *manager = json_get_str(c->meta, META_CGROUP_MANAGER);
+  bool disabled = manager && strcmp(manager, "disabled") == 0;
+  json_object_object_add(host, "Cgroups", json_object_new_string(disabled ? "disabled" : "default"));
+  json_object_object_add(host, "CgroupManager",
+                         json_object_new_string(disabled || manager == NULL ? cgroup_manager_name(cgroup_manager_default())
+                                                                            : manager));
+  cleanup_free char *path = ctr_cgroup_path(c);
+  json_object_object_add(host, "CgroupPath", json_object_new_string(path ? path : ""));
+  cgroup_limits_clear(&l);
+}

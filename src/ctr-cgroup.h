@@ -26,6 +26,10 @@ void ctr_cgroup_kill(const struct container *c);
 /* After the container exited: OOM note, remove the cgroup. */
 void ctr_cgroup_release(const struct container *c, int64_t started);
 
+/* Podman's resource fields of inspect's HostConfig (Memory, NanoCpus,
+ * PidsLimit, ...) from SPEC's linux.resources, added to HOST. */
+void ctr_cgroup_inspect(const struct container *c, json_object *spec, json_object *host);
+
 /* The limit options of run, create and update (for their option tables). */
 #define CGROUP_LIMIT_OPTIONS                                                                                 \
   { "memory", 'm', OPT_STRING, "SIZE", "Memory limit, e.g. 512m or 1g", COMPLETE_NONE },                     \
