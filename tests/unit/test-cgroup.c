@@ -7,6 +7,12 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "cgroup-record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 test_memory_sizes(void **state)
@@ -95,6 +101,75 @@ test_manager_names(void **state)
   ctool_error_free(&err);
 }
 
+/* --memory-swap -1 (unlimited) survives config.json. */
+static void
+test_swap_unlimited_round_trip(void **state)
+{
+  (void) state;
+  struct cgroup_limits l, back;
+  cgroup_limits_init(&l);
+  l.memory = 64 << 20;
+  l.memory_swap = CGROUP_SWAP_UNLIMITED;
+  json_object *oci = cgroup_limits_to_oci(&l);
+  json_object *mem = NULL, *swap = NULL;
+  assert_true(json_object_object_get_ex(oci, "memory", &mem));
+  assert_true(json_object_object_get_ex(mem, "swap", &swap));
+  assert_int_equal(json_object_get_int64(swap), -1);
+  cgroup_limits_from_oci(oci, &back);
+  assert_int_equal(back.memory_swap, CGROUP_SWAP_UNLIMITED);
+  assert_int_equal(back.memory, 64 << 20);
+  json_object_put(oci);
+  cgroup_limits_clear(&back);
+}
+
+static void
+write_text(const char *dir, const char *name, const char *text)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* The exit of a container whose cgroup saw an OOM kill is noted for that
+ * run only; the record goes; a cgroup that is gone reads as none. */
+static void
+test_record_oom(void **state)
+{
+  (void) state;
+  char ctr[] = "/tmp/test-cgroup-XXXXXX";
+  assert_non_null(mkdtemp(ctr));
+  char cg[4200];
+  snprintf(cg, sizeof cg, "%s/cg", ctr);
+  assert_int_equal(mkdir(cg, 0700), 0);
+  write_text(cg, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\noom_group_kill 0\n");
+  ctool_error_t err = NULL;
+  assert_int_equal(cgroup_record_write(ctr, cg, &err), 0);
+  char *read_back = cgroup_record_read(ctr);
+  assert_string_equal(read_back, cg);
+  free(read_back);
+  assert_false(cgroup_record_oom(ctr, 42));
+  cgroup_record_finish(ctr, 42);
+  assert_true(cgroup_record_oom(ctr, 42));
+  assert_false(cgroup_record_oom(ctr, 43)); /* another run */
+  assert_null(cgroup_record_read(ctr));     /* the record went with the exit */
+  /* No OOM kill: nothing noted. */
+  write_text(cg, "memory.events", "oom 0\noom_kill 0\n");
+  assert_int_equal(cgroup_record_write(ctr, cg, &err), 0);
+  cgroup_record_finish(ctr, 44);
+  assert_false(cgroup_record_oom(ctr, 44));
+  /* A recorded cgroup that no longer exists reads as none. */
+  char gone[4300];
+  snprintf(gone, sizeof gone, "%s/gone", ctr);
+  assert_int_equal(cgroup_record_write(ctr, gone, &err), 0);
+  assert_null(cgroup_record_read(ctr));
+  char cmd[4400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", ctr);
+  assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -104,6 +179,8 @@ main(void)
     cmocka_unit_test(test_conversions),
     cmocka_unit_test(test_oci_round_trip),
     cmocka_unit_test(test_manager_names),
+    cmocka_unit_test(test_swap_unlimited_round_trip),
+    cmocka_unit_test(test_record_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
