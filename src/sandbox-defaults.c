@@ -16,7 +16,7 @@ const char *const sandbox_default_masked_paths[] = {
   "/proc/acpi",        "/proc/kcore",       "/proc/keys",        "/proc/latency_stats",
   "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
   "/proc/asound",      "/sys/firmware",     "/sys/devices/virtual/powercap",
-  NULL,
+  "/sys/dev/block",    "/sys/fs/selinux",   NULL,
 };
 
 const char *const sandbox_default_readonly_paths[] = {

@@ -58,4 +58,21 @@ else
   rm -f /run/ctool-test-cgroup
 fi
 
+# A small filesystem for the full-disk tests (tests/bats/81-faults.bats): a
+# 64 MB ext4 image with no blocks reserved for root, loop-mounted at
+# /var/tmp/ctool-small-fs and owned by the test user. (An unprivileged user
+# cannot mount one; a tmpfs mounted inside `ctool unshare` would have ctool
+# run as root of a user namespace, which is not what users run.)
+small_fs=/var/tmp/ctool-small-fs
+if ! mountpoint -q "$small_fs"; then
+  mkdir -p "$small_fs"
+  [ -f "$small_fs.img" ] || { truncate -s 64M "$small_fs.img" && mkfs.ext4 -q -F -m 0 "$small_fs.img"; }
+  mount -o loop "$small_fs.img" "$small_fs" ||
+    echo "prepare-host: cannot loop-mount $small_fs.img: the full-disk tests will be skipped" >&2
+fi
+if mountpoint -q "$small_fs"; then
+  chown "$uid:$gid" "$small_fs"
+  chmod 0755 "$small_fs"
+fi
+
 echo "prepare-host: user $CTOOL_TEST_USER (uid $uid), subuid $(grep "^$CTOOL_TEST_USER:" /etc/subuid), cgroup ${cg_root:+$cg_root/$CTOOL_TEST_CGROUP_NAME}"
