@@ -233,7 +233,7 @@ machine() {
   distro=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/all.sh$([ "$smoke" = 1 ] && echo ' --smoke')\` in $((SECONDS - started)) s:" \
        "ctool $("$CTOOL" version --format '{{.Version}}' 2>/dev/null || echo '?') ($revision$([ "$sanitized" = 1 ] && echo ', sanitizers on')), $(podman --version | sed 's/ version//') (runc, cgroupfs), $(bwrap --version)," \
-       "as an unprivileged user; $(nproc) CPUs ($cpu), $mem RAM, $distro, kernel $(uname -r), $(stat -f -c %T "${TMPDIR:-/tmp}") under the stores;" \
+       "as an unprivileged user; $(nproc) CPUs ($cpu), $mem RAM, $distro, kernel $(uname -r), $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo "?") under the stores;" \
        "load average $load_before at the start, $load_after at the end."
   echo "Medians of $runs runs (pulls: $pull_runs rounds, ctool and podman interleaved); ratios below 1 mean ctool is faster or smaller."
 }
