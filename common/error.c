@@ -53,6 +53,22 @@ ctool_error_set_exit(ctool_error_t *err, int exit_code, int errnum, const char *
 }
 
 int
+ctool_error_set_reported(ctool_error_t *err, int exit_code, const char *fmt, ...)
+{
+  va_list ap;
+  bool fresh = err != NULL && *err == NULL;
+  va_start(ap, fmt);
+  ctool_error_setv(err, 0, fmt, ap);
+  va_end(ap);
+  if (fresh)
+    {
+      (*err)->exit_code = exit_code;
+      (*err)->reported = 1;
+    }
+  return -1;
+}
+
+int
 ctool_error_prefix(ctool_error_t *err, const char *fmt, ...)
 {
   if (err == NULL || *err == NULL)
@@ -83,7 +99,8 @@ ctool_error_report(ctool_error_t *err)
 {
   if (err == NULL || *err == NULL)
     return EXIT_CTOOL_ERROR;
-  fprintf(stderr, "ctool: %s\n", (*err)->msg);
+  if (!(*err)->reported)
+    fprintf(stderr, "ctool: %s\n", (*err)->msg);
   int code = (*err)->exit_code;
   ctool_error_free(err);
   return code;
@@ -100,6 +117,12 @@ ctool_log_level_parse(const char *name)
   if (strcasecmp(name, "warning") == 0)
     return LOG_LVL_WARN;
   return -1;
+}
+
+const char *
+ctool_log_level_name(enum ctool_log_level lvl)
+{
+  return (size_t) lvl < ARRAY_SIZE(level_names) ? level_names[lvl] : "trace";
 }
 
 void

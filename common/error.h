@@ -17,6 +17,7 @@ struct ctool_error {
   int errnum;     /* errno behind the failure, 0 when none */
   int exit_code;  /* what ctool exits with; EXIT_CTOOL_ERROR by default */
   char *msg;      /* the whole sentence, without "ctool: " and newline */
+  int reported;   /* already printed by a helper process: not again */
 };
 
 typedef struct ctool_error *ctool_error_t;
@@ -30,6 +31,10 @@ int ctool_error_setv(ctool_error_t *err, int errnum, const char *fmt, va_list ap
 /* The same with an explicit exit code (126, 127, or a container's). */
 int ctool_error_set_exit(ctool_error_t *err, int exit_code, int errnum, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
+/* A failure a child process (a ctool helper) has already printed: exit
+ * with EXIT_CODE, print nothing. MSG is kept for logs. */
+int ctool_error_set_reported(ctool_error_t *err, int exit_code, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
 /* Put context in front: "pull busybox: " + old message. Returns -1. */
 int ctool_error_prefix(ctool_error_t *err, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
@@ -41,6 +46,8 @@ int ctool_error_report(ctool_error_t *err);
 enum ctool_log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG, LOG_LVL_TRACE };
 extern enum ctool_log_level ctool_log_level;
 int ctool_log_level_parse(const char *name);
+/* The name --log-level takes for LVL: "warn". */
+const char *ctool_log_level_name(enum ctool_log_level lvl);
 void ctool_log(enum ctool_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_warn(...) ctool_log(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) ctool_log(LOG_LVL_INFO, __VA_ARGS__)

@@ -44,6 +44,7 @@ struct cli_ctx;
 enum {
   CLI_STOP_AT_POSITIONAL = 1 << 0, /* options end at the first positional (run, exec) */
   CLI_HIDDEN = 1 << 1,             /* not listed in help or completion (__complete) */
+  CLI_IMAGE_HELPER = 1 << 2,       /* runs in ctool-image, no .handler here (image-helper.h) */
 };
 
 struct cli_command {
@@ -67,6 +68,7 @@ struct cli_command {
  * the locations derived from them. */
 struct cli_ctx {
   const char *argv0;
+  char **argv;         /* the whole command line, for re-running it in ctool-image */
   char *root;          /* --root: persistent storage */
   char *runroot;       /* --runroot: runtime state */
   char *config_path;   /* --config: explicit config file */

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "extract.h"
 #include "fsutil.h"
+#include "image-helper.h"
 #include "libimage/imgarchive.h"
 #include "util.h"
 
@@ -39,8 +40,8 @@ save_to_file(struct image_store *s, enum image_archive_format fmt, struct image_
   return 0;
 }
 
-static int
-run_image_save(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_image_save_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *output = cli_str(args, "output");
   const char *format = cli_str(args, "format") ?: "docker-archive";
@@ -69,40 +70,10 @@ run_image_save(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return ret;
 }
 
-static const struct cli_option image_save_options[] = {
-  { "format", 0, OPT_STRING, "FORMAT", "Archive format: docker-archive (default) or oci-archive", "docker-archive|oci-archive" },
-  { "output", 'o', OPT_STRING, "FILE", "Write to FILE instead of standard output", COMPLETE_FILES },
-  { "quiet", 'q', OPT_BOOL, NULL, "Print nothing (ctool prints nothing anyway)", NULL },
-  { NULL },
-};
-
-const struct cli_command cmd_image_save = {
-  .name = "save",
-  .summary = "Save images to an archive",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .handler = run_image_save,
-  .options = image_save_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-};
-
-const struct cli_command cmd_save = {
-  .name = "save",
-  .summary = "Save images to an archive",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .handler = run_image_save,
-  .options = image_save_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-  .alias_of = "image save",
-};
-
 /* ---------- load ---------- */
 
-static int
-run_image_load(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_image_load_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *input = cli_str(args, "input");
   cleanup_close int fd = -1;
@@ -127,28 +98,3 @@ run_image_load(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   image_store_close(s);
   return ret;
 }
-
-static const struct cli_option image_load_options[] = {
-  { "input", 'i', OPT_STRING, "FILE", "Read the archive from FILE instead of standard input", COMPLETE_FILES },
-  { "quiet", 'q', OPT_BOOL, NULL, "Do not print the names of the loaded images", NULL },
-  { NULL },
-};
-
-const struct cli_command cmd_image_load = {
-  .name = "load",
-  .summary = "Load images from an OCI or Docker archive",
-  .usage = "[options]",
-  .handler = run_image_load,
-  .options = image_load_options,
-  .max_args = 0,
-};
-
-const struct cli_command cmd_load = {
-  .name = "load",
-  .summary = "Load images from an OCI or Docker archive",
-  .usage = "[options]",
-  .handler = run_image_load,
-  .options = image_load_options,
-  .max_args = 0,
-  .alias_of = "image load",
-};

@@ -1,5 +1,6 @@
 /* ctool login, ctool logout */
 #include "commands.h"
+#include "image-helper.h"
 #include "libimage/auth.h"
 #include "libimage/regconf.h"
 #include "libimage/registry.h"
@@ -10,22 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct cli_option login_options[] = {
-  { "username", 'u', OPT_STRING, "USER", "Username (asked for on a terminal when missing)", NULL },
-  { "password", 'p', OPT_STRING, "PASSWORD", "Password (asked for on a terminal when missing)", NULL },
-  { "password-stdin", 0, OPT_BOOL, NULL, "Read the password from stdin", NULL },
-  { "authfile", 0, OPT_STRING, "FILE", "Store the credentials in FILE", COMPLETE_FILES },
-  { "tls-verify", 0, OPT_BOOL, NULL, "Require HTTPS and verify certificates (default true)", NULL },
-  { "get-login", 0, OPT_BOOL, NULL, "Print the username stored for the registry", NULL },
-  { NULL },
-};
-
-static const struct cli_option logout_options[] = {
-  { "authfile", 0, OPT_STRING, "FILE", "Remove the credentials from FILE", COMPLETE_FILES },
-  { "all", 'a', OPT_BOOL, NULL, "Remove the credentials of every registry", NULL },
-  { NULL },
-};
 
 /* "https://host:5000/" -> "host:5000"; "host/namespace" stays (credentials
  * for one namespace, as Podman allows). Docker Hub's aliases become docker.io. */
@@ -133,8 +118,8 @@ creds_given(const struct cli_args *args)
   return cli_str(args, "username") || cli_str(args, "password") || cli_flag(args, "password-stdin");
 }
 
-static int
-run_login(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_login_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *authfile = cli_str(args, "authfile");
   struct regconf conf = { 0 };
@@ -193,8 +178,8 @@ out:
   return ret;
 }
 
-static int
-run_logout(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_logout_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *authfile = cli_str(args, "authfile");
   if (cli_check_authfile(authfile, true, err) < 0)
@@ -223,25 +208,3 @@ run_logout(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   regconf_clear(&conf);
   return ret;
 }
-
-const struct cli_command cmd_login = {
-  .name = "login",
-  .summary = "Log in to a container registry",
-  .usage = "[options] [REGISTRY]",
-  .handler = run_login,
-  .options = login_options,
-  .min_args = 0,
-  .max_args = 1,
-  .args_complete = COMPLETE_NONE,
-};
-
-const struct cli_command cmd_logout = {
-  .name = "logout",
-  .summary = "Log out of a container registry",
-  .usage = "[options] [REGISTRY]",
-  .handler = run_logout,
-  .options = logout_options,
-  .min_args = 0,
-  .max_args = 1,
-  .args_complete = COMPLETE_NONE,
-};

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "context.h"
 #include "extract.h"
+#include "image-helper.h"
 #include "libimage/pull.h"
 #include "prompt.h"
 #include "regopts.h"
@@ -9,16 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-static const struct cli_option pull_options[] = {
-  { "quiet", 'q', OPT_BOOL, NULL, "Print only the image ID, no progress", NULL },
-  { "platform", 0, OPT_STRING, "PLATFORM", "Pull the image for PLATFORM (OS/ARCH[/VARIANT]) instead of this machine's",
-    "linux/amd64|linux/arm64|linux/arm/v7|linux/arm/v6|linux/386|linux/ppc64le|linux/s390x|linux/riscv64" },
-  { "tls-verify", 0, OPT_BOOL, NULL, "Require HTTPS and verify certificates (default true)", NULL },
-  { "authfile", 0, OPT_STRING, "FILE", "Read registry credentials from FILE", COMPLETE_FILES },
-  { "creds", 0, OPT_STRING, "CREDENTIALS", "USER[:PASSWORD] for the registry (asks for a missing password)", NULL },
-  { NULL },
-};
 
 /* "USER:PASSWORD", or "USER" and a password typed on the terminal. */
 static int
@@ -37,8 +28,8 @@ parse_creds(const char *s, struct auth_cred *out, ctool_error_t *err)
   return prompt_line("Password: ", false, "password", "use --creds USERNAME:PASSWORD", &out->password, err);
 }
 
-static int
-run_pull(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_pull_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   struct auth_cred creds = { 0 };
   struct image_store *store = NULL;
@@ -74,14 +65,3 @@ out:
   auth_cred_clear(&creds);
   return ret;
 }
-
-const struct cli_command cmd_pull = {
-  .name = "pull",
-  .summary = "Pull an image from a registry",
-  .usage = "[options] IMAGE",
-  .handler = run_pull,
-  .options = pull_options,
-  .min_args = 1,
-  .max_args = 1,
-  .args_complete = COMPLETE_IMAGES,
-};

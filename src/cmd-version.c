@@ -1,6 +1,7 @@
 /* ctool version */
 #include "commands.h"
 #include "format.h"
+#include "image-helper.h"
 #include "jsonutil.h"
 #include "util.h"
 
@@ -11,11 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-
-static const struct cli_option version_options[] = {
-  { "format", 'f', OPT_STRING, "FORMAT", "Print as json or with a Go template: '{{.Version}}'", "json" },
-  { NULL },
-};
 
 /* What --format sees: the fields Podman users know from `podman version`. */
 static json_object *
@@ -36,8 +32,8 @@ version_json(void)
   return o;
 }
 
-static int
-run_version(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+int
+cmd_version_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
   cleanup_json json_object *o = version_json();
@@ -52,12 +48,3 @@ run_version(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   printf("libseccomp:   %s\n", json_get_str(o, "Libseccomp"));
   return 0;
 }
-
-const struct cli_command cmd_version = {
-  .name = "version",
-  .summary = "Show ctool's version and the versions of its libraries",
-  .usage = "[options]",
-  .handler = run_version,
-  .options = version_options,
-  .max_args = 0,
-};

@@ -128,7 +128,7 @@ walk_positional(struct walk *w, const char *word)
           descend(w, c);
           return;
         }
-      if (w->cmd == NULL || w->cmd->handler == NULL)
+      if (w->cmd == NULL || (w->cmd->handler == NULL && !(w->cmd->flags & CLI_IMAGE_HELPER)))
         {
           w->dead = true;
           return;

@@ -11,28 +11,13 @@
 #include "volume.h"
 
 #include "extract.h"
+#include "image-helper.h"
 #include "libimage/image.h"
-#include "libimage/pull.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-
-static int
-pull(struct image_store *store, const char *ref, ctool_error_t *err)
-{
-  struct pull_options opts = {
-    .reference = ref,
-    .tls_verify = -1,
-    .progress = stderr,
-    .extract = extract_layers_userns,
-  };
-  struct pull_result result = { 0 };
-  int ret = pull_image(store, &opts, &result, err);
-  pull_result_clear(&result);
-  return ret;
-}
 
 /* The image, pulled first as --pull says: always, or when missing. */
 static int
@@ -42,7 +27,7 @@ find_image(struct cli_ctx *ctx, const struct run_opts *o, struct image_info **ou
   if (ctool_store_open(ctx, &store, err) < 0)
     return -1;
   int ret;
-  if (strcmp(o->pull, "always") == 0 && pull(store, o->image, err) < 0)
+  if (strcmp(o->pull, "always") == 0 && image_helper_pull(ctx, o->image, err) < 0)
     {
       ret = -1;
       goto out;
@@ -51,7 +36,7 @@ find_image(struct cli_ctx *ctx, const struct run_opts *o, struct image_info **ou
   if (ret < 0 && (*err)->errnum == ENOENT && strcmp(o->pull, "missing") == 0)
     {
       ctool_error_free(err);
-      ret = pull(store, o->image, err);
+      ret = image_helper_pull(ctx, o->image, err);
       if (ret == 0)
         ret = image_store_lookup(store, o->image, out, err);
     }

@@ -9,11 +9,16 @@
 #include "error.h"
 #include "libimage/store.h"
 
-/* store_extract_fn: all JOBS in one user namespace child, in parallel
+/* store_extract_fn (extract.c): all JOBS in one user namespace child, in parallel
  * threads. DATA is unused (NULL). */
 int extract_layers_userns(void *data, struct store_extract_job *jobs, size_t n_jobs, ctool_error_t *err);
-/* store_remove_fn: rm -rf of PATHS inside the user namespace. */
+/* store_remove_fn (store-userns.c): rm -rf of PATHS inside the user namespace. */
 int store_remove_userns(void *data, char *const *paths, ctool_error_t *err);
+
+/* The user namespace both run in (the user's subordinate IDs); with only
+ * a single ID, *FLAGS gets LAYER_IGNORE_OWNERS (libimage/layer.h). */
+struct idmap;
+int store_userns_map(struct idmap *map, unsigned *flags, ctool_error_t *err);
 
 /* Open the store under ctx->root with the remover above set: what every
  * verb uses. */

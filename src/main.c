@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "ctool-conf.h"
 #include "context.h"
+#include "image-helper.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -130,7 +131,8 @@ dispatch(struct cli_ctx *ctx, int argc, char **argv, ctool_error_t *err)
       if (argv[j][0] != '-' && (cmd->flags & CLI_STOP_AT_POSITIONAL))
         break;
     }
-  if (cmd->handler == NULL)
+  cli_handler_fn handler = (cmd->flags & CLI_IMAGE_HELPER) ? image_helper_handler(cmd) : cmd->handler;
+  if (handler == NULL)
     {
       if (i < argc)
         return ctool_error_set(err, 0, "unknown command '%s %s' (see 'ctool %s --help')", path, argv[i], path);
@@ -141,7 +143,7 @@ dispatch(struct cli_ctx *ctx, int argc, char **argv, ctool_error_t *err)
   struct cli_args *args = NULL;
   if (cli_parse(cmd, path, argc - i, argv + i, &args, err) < 0)
     return -1;
-  int ret = cmd->handler(ctx, args, err);
+  int ret = handler(ctx, args, err);
   cli_args_free(args);
   return ret;
 }
@@ -150,7 +152,7 @@ int
 main(int argc, char **argv)
 {
   ctool_error_t err = NULL;
-  struct cli_ctx ctx = { .argv0 = argv[0], .commands = ctool_commands };
+  struct cli_ctx ctx = { .argv0 = argv[0], .argv = argv, .commands = ctool_commands };
   struct cli_args *global = NULL;
 
   if (cli_parse(&cmd_global, "", argc - 1, argv + 1, &global, &err) < 0)

@@ -1,4 +1,5 @@
 #include "monitor.h"
+#include "libexec.h"
 #include "util.h"
 
 #include <errno.h>
@@ -13,38 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef PKGLIBEXECDIR
-#define PKGLIBEXECDIR "/usr/local/libexec/ctool"
-#endif
-
 int
 monitor_find(char **path, ctool_error_t *err)
 {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0)
-    {
-      self[n] = '\0';
-      char *slash = strrchr(self, '/');
-      if (slash)
-        {
-          *slash = '\0';
-          char *p = xasprintf("%s/ctool-monitor", self);
-          if (access(p, X_OK) == 0)
-            {
-              *path = p;
-              return 0;
-            }
-          free(p);
-        }
-    }
-  if (access(PKGLIBEXECDIR "/ctool-monitor", X_OK) == 0)
-    {
-      *path = xstrdup(PKGLIBEXECDIR "/ctool-monitor");
-      return 0;
-    }
-  return ctool_error_set(err, errno, "cannot find the helper ctool-monitor next to ctool or in " PKGLIBEXECDIR
-                                     ": reinstall ctool");
+  return libexec_find("ctool-monitor", path, err);
 }
 
 static void

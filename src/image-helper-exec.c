@@ -1,0 +1,27 @@
+/* In ctool: a CLI_IMAGE_HELPER verb is run by exec'ing ctool-image with
+ * the same command line (see image-helper.h). */
+#include "image-helper.h"
+#include "libexec.h"
+#include "util.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static int
+exec_image_helper(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  (void) args;
+  cleanup_free char *path = NULL;
+  if (libexec_find(IMAGE_HELPER_NAME, &path, err) < 0)
+    return -1;
+  fflush(NULL);
+  execv(path, ctx->argv);
+  return ctool_error_set(err, errno, "run %s", path);
+}
+
+cli_handler_fn
+image_helper_handler(const struct cli_command *cmd)
+{
+  (void) cmd;
+  return exec_image_helper;
+}
