@@ -36,13 +36,6 @@ limits_merge(struct cgroup_limits *old, const struct cgroup_limits *new)
     old->blkio_weight = new->blkio_weight;
 }
 
-static bool
-limits_given(const struct cgroup_limits *l)
-{
-  return l->memory >= 0 || l->memory_reservation >= 0 || l->memory_swap != -1 || l->cpu_quota >= 0
-         || l->cpu_shares >= 0 || l->cpuset_cpus || l->pids_limit >= 0 || l->blkio_weight >= 0;
-}
-
 static int
 update_one(struct container *c, const struct cgroup_limits *given, ctool_error_t *err)
 {
@@ -79,7 +72,7 @@ run_update(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   cgroup_limits_init(&given);
   if (ctr_cgroup_limits_from_args(args, &given, err) < 0)
     return -1;
-  if (!limits_given(&given))
+  if (!ctr_cgroup_limits_given(&given))
     return ctool_error_set(err, 0, "nothing to update: give a limit such as --memory 512m, --cpus 1 or "
                                    "--pids-limit 100");
   struct container *c = NULL;

@@ -158,3 +158,10 @@ ctr_cgroup_inspect(const struct container *c, json_object *spec, json_object *ho
   json_object_object_add(host, "CgroupPath", json_object_new_string(path ? path : ""));
   cgroup_limits_clear(&l);
 }
+
+bool
+ctr_cgroup_limits_given(const struct cgroup_limits *l)
+{
+  return l->memory >= 0 || l->memory_reservation >= 0 || l->memory_swap != -1 || l->cpu_quota >= 0
+         || l->cpu_shares >= 0 || l->cpuset_cpus || l->pids_limit >= 0 || l->blkio_weight >= 0;
+}

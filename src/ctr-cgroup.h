@@ -48,4 +48,7 @@ void ctr_cgroup_inspect(const struct container *c, json_object *spec, json_objec
  * keep ARGS alive and do not cgroup_limits_clear(L). */
 int ctr_cgroup_limits_from_args(const struct cli_args *args, struct cgroup_limits *l, ctool_error_t *err);
 
+/* Whether any limit is set in L (pids_limit and the rest not -1). */
+bool ctr_cgroup_limits_given(const struct cgroup_limits *l);
+
 #endif

@@ -202,6 +202,11 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
   if (o->cgroup_manager && cgroup_manager_parse(o->cgroup_manager, &kind, err) < 0)
     return -1;
   if (cgroups && strcmp(cgroups, "disabled") == 0)
-    o->cgroup_manager = "disabled";
+    {
+      if (ctr_cgroup_limits_given(&o->limits))
+        return ctool_error_set(err, 0, "--cgroups=disabled cannot be combined with resource limits such as "
+                                       "--memory or --cpus: a container without a cgroup has none");
+      o->cgroup_manager = "disabled";
+    }
   return 0;
 }

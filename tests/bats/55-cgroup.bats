@@ -139,6 +139,8 @@ procs_in() {
     wait_until 5 test ! -e "$cg" || fail "$verb left the cgroup $cg with $(procs_in "$cg") processes"
     [ $verb = rm ] || run -0 ctool rm "$id"
   done
+  # (The monitor records the exit, then leaves.)
+  wait_until 5 eval '! pgrep -u "$(id -u)" -f "ctool-monitor --pid .*$CTOOL_TEST_ROOT" >/dev/null'
   assert_nothing_left
 }
 
@@ -271,6 +273,8 @@ procs_in() {
   [ ! -e "/sys/fs/cgroup/unified/ctooltest.slice/ctool-$id" ]
   run -125 ctool pause "$id"
   assert_output --partial 'no cgroup of its own'
+  run -125 ctool run --rm --cgroups=disabled --memory 64m "$IMAGE" true
+  assert_output --partial '--cgroups=disabled cannot be combined with resource limits'
   wait_until 10 eval 'ctool top "$id" | grep -q "sleep 1550"'
   run -0 ctool top "$id"
   assert_output --partial 'sleep 1551'
