@@ -34,14 +34,14 @@
   { "pull", 0, OPT_STRING, "POLICY", "Pull the image: missing, always, never", "missing|always|never" },     \
   { "network", 0, OPT_STRING, "MODE",                                                                     \
     "Network: slirp4netns[:OPTIONS] (default), pasta[:ARGS], none, host, ns:PATH",                         \
-    "slirp4netns|slirp4netns:allow_host_loopback=true|pasta|none|host|private|ns:" },                       \
+    "slirp4netns|slirp4netns:allow_host_loopback=true|pasta|none|host|private" },                       \
   { "publish", 'p', OPT_LIST, "PORTS", "Publish a container port: [[IP:][HOSTPORT]:]PORT[/tcp|/udp]",       \
     COMPLETE_NONE },                                                                                       \
   { "publish-all", 'P', OPT_BOOL, NULL, "Publish every port the image exposes on a free host port", NULL },   \
   { "dns", 0, OPT_LIST, "IP", "A DNS server for the container's /etc/resolv.conf", COMPLETE_NONE },         \
   { "dns-search", 0, OPT_LIST, "DOMAIN", "A DNS search domain for /etc/resolv.conf", COMPLETE_NONE },        \
   { "dns-option", 0, OPT_LIST, "OPT", "A resolver option for /etc/resolv.conf (e.g. ndots:2)", COMPLETE_NONE }, \
-  { "add-host", 0, OPT_LIST, "HOST:IP", "Add a line to the container's /etc/hosts", COMPLETE_NONE },        \
+  { "add-host", 0, OPT_LIST, "ENTRY", "Add HOST:IP to the container's /etc/hosts", COMPLETE_NONE },             \
   { "no-hosts", 0, OPT_BOOL, NULL, "Do not create /etc/hosts for the container (keep the image's)", NULL }, \
   { "init", 0, OPT_BOOL, NULL, "Run a minimal init as PID 1 that reaps zombies and forwards signals", NULL }, \
   { "userns", 0, OPT_STRING, "MODE", "User namespace mode: keep-id maps you to your own UID inside",       \
