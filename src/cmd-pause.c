@@ -123,3 +123,14 @@ const struct cli_command cmd_unpause = {
   .max_args = -1,
   .args_complete = COMPLETE_CONTAINERS,
 };
+
+const struct cli_command cmd_container_pause = {
+  .name = "pause", .summary = "Pause all the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]",
+  .handler = run_pause, .options = no_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING,
+  .alias_of = "pause",
+};
+const struct cli_command cmd_container_unpause = {
+  .name = "unpause", .summary = "Unpause the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]",
+  .handler = run_unpause, .options = no_options, .min_args = 1, .max_args = -1,
+  .args_complete = COMPLETE_CONTAINERS, .alias_of = "unpause",
+};

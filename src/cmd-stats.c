@@ -306,3 +306,9 @@ const struct cli_command cmd_stats = {
   .max_args = -1,
   .args_complete = COMPLETE_RUNNING,
 };
+
+const struct cli_command cmd_container_stats = {
+  .name = "stats", .summary = "Display a live stream of resource usage of containers",
+  .usage = "[options] [CONTAINER...]", .handler = run_stats, .options = stats_options, .max_args = -1,
+  .args_complete = COMPLETE_RUNNING, .alias_of = "stats",
+};

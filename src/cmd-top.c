@@ -358,3 +358,9 @@ const struct cli_command cmd_top = {
   .max_args = -1,
   .args_complete = COMPLETE_RUNNING,
 };
+
+const struct cli_command cmd_container_top = {
+  .name = "top", .summary = "Display the running processes of a container", .usage = "CONTAINER [FORMAT-DESCRIPTORS]",
+  .handler = run_top, .options = top_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING,
+  .alias_of = "top",
+};

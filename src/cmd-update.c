@@ -103,3 +103,9 @@ const struct cli_command cmd_update = {
   .max_args = 1,
   .args_complete = COMPLETE_CONTAINERS,
 };
+
+const struct cli_command cmd_container_update = {
+  .name = "update", .summary = "Update the resource limits of a container", .usage = "[options] CONTAINER",
+  .handler = run_update, .options = update_options, .min_args = 1, .max_args = 1,
+  .args_complete = COMPLETE_CONTAINERS, .alias_of = "update",
+};
