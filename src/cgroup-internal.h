@@ -26,4 +26,13 @@ const char *cgroup2_mount(void);
 /* This process's (or PID's) cgroup v2 path relative to the mount. */
 char *cgroup_of_pid(pid_t pid);
 
+/* Split a cgroup that systemd removes once it is empty (a scope) into
+ * SCOPE/container, which gets PID and is the container's cgroup (*path),
+ * and SCOPE/supervisor, which gets the calling process (the monitor or the
+ * foreground ctool), so that the scope and the container's memory.events
+ * stay until the exit has been recorded. The controllers of SCOPE are
+ * enabled for both. Where the caller cannot move (its cgroup is not the
+ * user's), only the container part is made. */
+int cgroup_split_supervised(const char *scope, pid_t pid, char **path, ctool_error_t *err);
+
 #endif

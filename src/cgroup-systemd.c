@@ -103,10 +103,12 @@ systemd_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
       return -1;
     }
   sd_bus_error_free(&e);
-  *path = wait_for_scope(pid, unit);
-  if (*path == NULL)
+  cleanup_free char *scope = wait_for_scope(pid, unit);
+  if (scope == NULL)
     return ctool_error_set(err, 0, "systemd created %s but the container did not appear in it", unit);
-  return 0;
+  /* systemd removes an empty scope at once: the waiting process stays in
+   * it, so that how the container ended (memory.events) can be read. */
+  return cgroup_split_supervised(scope, pid, path, err);
 }
 
 #else

@@ -346,6 +346,58 @@ cgroup_host_clear(struct cgroup_host *h)
   memset(h, 0, sizeof *h);
 }
 
+/* ---- a supervised scope ---- */
+
+static int
+move_into(const char *dir, pid_t pid, ctool_error_t *err)
+{
+  cleanup_free char *text = xasprintf("%d", (int) pid);
+  return cgroup_write(dir, "cgroup.procs", text, err);
+}
+
+static void
+enable_all_controllers(const char *dir)
+{
+  cleanup_free char *have = cgroup_read(dir, "cgroup.controllers");
+  char *save = NULL;
+  for (char *c = have ? strtok_r(have, " \n", &save) : NULL; c; c = strtok_r(NULL, " \n", &save))
+    {
+      cleanup_free char *cmd = xasprintf("+%s", c);
+      ctool_error_t ignored = NULL;
+      if (cgroup_write(dir, "cgroup.subtree_control", cmd, &ignored) < 0)
+        log_debug("cannot enable the %s controller in %s: %s", c, dir, ignored->msg);
+      ctool_error_free(&ignored);
+    }
+}
+
+int
+cgroup_split_supervised(const char *scope, pid_t pid, char **path, ctool_error_t *err)
+{
+  *path = NULL;
+  cleanup_free char *container = xasprintf("%s/container", scope);
+  cleanup_free char *supervisor = xasprintf("%s/supervisor", scope);
+  if (mkdir(container, 0755) < 0 && errno != EEXIST)
+    return ctool_error_set(err, errno, "create cgroup %s", container);
+  if (move_into(container, pid, err) < 0)
+    return ctool_error_prefix(err, "move the container into %s", container);
+  if (mkdir(supervisor, 0755) < 0 && errno != EEXIST)
+    log_debug("cannot create %s: %s", supervisor, strerror(errno));
+  else
+    {
+      ctool_error_t e = NULL;
+      if (move_into(supervisor, getpid(), &e) < 0)
+        {
+          log_debug("the supervisor stays out of %s: %s", scope, e->msg);
+          rmdir(supervisor);
+        }
+      ctool_error_free(&e);
+    }
+  /* SCOPE holds no process of its own now: its controllers can go down. */
+  enable_all_controllers(scope);
+  *path = steal_pointer(&container);
+  return 0;
+}
+
 /* ---- limits ---- */
 
 struct limit_file {
