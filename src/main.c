@@ -1,4 +1,5 @@
 /* ctool: the command table and dispatch. */
+#include "cgroup.h"
 #include "cli.h"
 #include "commands.h"
 #include "ctool-conf.h"
@@ -198,6 +199,9 @@ main(int argc, char **argv)
   ctx.config = ret == 0 ? &config : NULL;
   if (ret == 0)
     ret = ctx_resolve_paths(&ctx, &err);
+  enum cgroup_manager_kind manager_kind;
+  if (ret == 0 && ctx.cgroup_manager)
+    ret = cgroup_manager_parse(ctx.cgroup_manager, &manager_kind, &err);
   if (ret == 0)
     {
       char **rest = strv_dup(cli_argv(global));
