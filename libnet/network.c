@@ -172,11 +172,19 @@ net_helper_log_tail(const char *log_path)
       ctool_error_free(&ignored);
       return xstrdup("");
     }
-  size_t len = strlen(text);
-  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-    text[--len] = '\0';
-  char *last = strrchr(text, '\n');
-  return xstrdup(last ? last + 1 : text);
+  /* The last line that is not a warning (slirp4netns warns that seccomp
+   * is experimental after the real error). */
+  for (;;)
+    {
+      size_t len = strlen(text);
+      while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        text[--len] = '\0';
+      char *last = strrchr(text, '\n');
+      char *line = last ? last + 1 : text;
+      if (!str_has_prefix(line, "WARNING:") || line == text)
+        return xstrdup(line);
+      *last = '\0';
+    }
 }
 
 static int

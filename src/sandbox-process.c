@@ -256,6 +256,11 @@ switch_user(const struct sandbox_process *p, bool setgroups_allowed, ctool_error
                                            : "set the user to %u", (unsigned) p->uid);
   if (keep)
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  /* Changing IDs made the process non-dumpable, and the network helper
+   * (slirp4netns opens /proc/PID/ns/{user,net} from the parent user
+   * namespace, while this process runs on to exec) would be refused
+   * until exec. exec sets it anew from the final IDs anyway. */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   return 0;
 }
 
