@@ -72,6 +72,10 @@ ctr_net_resolv_text(const struct run_opts *ro, const struct net_options *net)
   ctool_error_t ignored = NULL;
   if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host_resolv, NULL, 1u << 20, &ignored) < 0)
     ctool_error_free(&ignored);
+  /* In the host's namespace its loopback resolvers (127.0.0.53) answer. */
+  if (net->mode == NET_HOST && !(ro->dns && ro->dns[0]) && !(ro->dns_search && ro->dns_search[0])
+      && !(ro->dns_options && ro->dns_options[0]))
+    return xstrdup(host_resolv ? host_resolv : "");
   return etc_resolv_render(host_resolv ? host_resolv : "", net_mode_dns(net), ro->dns, ro->dns_search,
                            ro->dns_options);
 }

@@ -186,6 +186,9 @@ teardown() {
   host_ifs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\n' ' ')
   run -0 ctool run --rm --network host "$IMAGE" sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "'
   assert_output "$host_ifs"
+  # The host's resolv.conf as it is: its loopback resolvers answer there.
+  run -0 ctool run --rm --network host "$IMAGE" cat /etc/resolv.conf
+  assert_output "$(cat /etc/resolv.conf)"
   # The default is slirp4netns: lo and tap0.
   run -0 ctool run --rm "$IMAGE" sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "'
   assert_output "lo tap0 "
