@@ -31,6 +31,18 @@ load helpers
   assert_line 67108864
 }
 
+@test "exec from outside the user's own cgroups joins the container's scope" {
+  skip_unless_option run --memory
+  id=$(ctool run -d --memory 64m "$IMAGE" sleep 1000)
+  # This shell is in a system service's cgroup, as a login session's shell
+  # is in a session scope: neither belongs to the user.
+  run ctool exec "$id" sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/cgroup.procs | wc -l'
+  [ "$status" = 0 ] || fail "exec failed ($status): $output"
+  assert_line --index 0 0::/
+  assert_line --index 1 67108864
+  [ "${lines[2]}" -ge 2 ] || fail "the exec'd shell is not in the container's cgroup: $output"
+}
+
 @test "Podman's default pids limit, 2048, applies where pids is delegated" {
   skip_unless_option run --memory
   run -0 ctool run --rm "$IMAGE" cat /sys/fs/cgroup/pids.max

@@ -123,6 +123,8 @@ exec 9> "$cache/lock"
 flock 9
 
 if [ -f "$image_dir/ready" ]; then
+  touch "$image_dir/ready"
+  [ ! -d "$root_dir" ] || touch "$root_dir.ready"
   say "cached: $image_dir"
   echo "$image_dir"
   exit 0
@@ -132,7 +134,7 @@ started=$SECONDS
 
 # --- the root tree ----------------------------------------------------------
 
-if [ ! -f "$root_dir.ready" ]; then
+if [ ! -f "$root_dir.ready" ] || [ ! -d "$root_dir" ]; then
   say "debootstrap $suite from $mirror (${#packages[@]} extra packages)"
   rm -rf "$root_dir" "$root_dir.tmp"
   do_debootstrap "$root_dir.tmp"
@@ -264,12 +266,25 @@ mkfs.ext4 -q -F -L ctool-vm -d "$root" "$image_dir.tmp/root.img"
 mv "$image_dir.tmp" "$image_dir"
 touch "$image_dir/ready"
 
-# Older images and trees go: only the current ones are kept.
-for old in "$cache"/image-* "$cache"/root-*; do
-  case $old in
-    "$image_dir"|"$root_dir"|"$root_dir.ready") ;;
-    *) rm -rf "$old" ;;
-  esac
+# Older images and trees go, but for the two used last of each kind (a
+# build with sanitizers and one without need different libraries). Their
+# ready markers tell when they were used last.
+prune() {
+  local kind=$1 marker=$2 markers entry n=0
+  markers=$(ls -t "$cache/$kind"-*"$marker" 2>/dev/null) || true
+  while read -r entry; do
+    [ -n "$entry" ] || continue
+    n=$((n + 1))
+    [ "$n" -le 2 ] && continue
+    entry=${entry%"$marker"}
+    rm -rf "$entry" "$entry.ready"
+  done <<< "$markers"
+}
+touch "$root_dir.ready"
+prune image /ready
+prune root .ready
+for old in "$cache"/*.tmp "$cache"/build.*; do
+  [ "$old" = "$work" ] || rm -rf "$old"
 done
 
 say "ready in $((SECONDS - started))s: $image_dir"

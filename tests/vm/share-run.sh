@@ -22,9 +22,10 @@ tests=/opt/ctool-tests
 say "$(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MB" }' /proc/meminfo), up $(cut -d' ' -f1 /proc/uptime)s"
 say "cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 
-# ctool and its monitor side by side (ctool finds ctool-monitor next to itself).
-install -m 0755 "$share/bin/ctool" "$share/bin/ctool-monitor" /usr/local/bin/ || die "cannot install ctool"
-missing=$(ldd /usr/local/bin/ctool /usr/local/bin/ctool-monitor | grep 'not found')
+# ctool and its helpers side by side (ctool finds ctool-monitor, ... next
+# to itself).
+install -m 0755 "$share"/bin/* /usr/local/bin/ || die "cannot install ctool"
+missing=$(for b in "$share"/bin/*; do ldd "/usr/local/bin/$(basename "$b")"; done | grep 'not found')
 [ -z "$missing" ] || die "ctool needs libraries the image lacks (rebuild it with --libs-for): $missing"
 
 rm -rf "$tests"

@@ -6,8 +6,9 @@
 #
 #   stage.sh --ctool BIN [--archive FILE] [--logs DIR]
 #
-#   --ctool    the ctool binary under test; ctool-monitor is taken from next
-#              to it or from ../libexec/ctool/ (an installed prefix)
+#   --ctool    the ctool binary under test; its helpers (ctool-monitor,
+#              ...) are taken from ../libexec/ctool/ (an installed prefix)
+#              or from next to it (a build directory)
 #   --archive  the busybox fixture as an OCI archive (default: the one
 #              tests/fixtures/build-images.sh saves)
 #   --logs     where the image build log, the console log and the guest's
@@ -37,18 +38,20 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || die "run as root (the VM image is built with debootstrap)"
 [ -x "$ctool" ] || die "--ctool must name the ctool binary (got '$ctool')"
-monitor=""
-for m in "$(dirname "$ctool")/ctool-monitor" "$(dirname "$ctool")/../libexec/ctool/ctool-monitor"; do
-  [ -x "$m" ] && { monitor=$m; break; }
-done
-[ -n "$monitor" ] || die "no ctool-monitor next to $ctool or in $(dirname "$ctool")/../libexec/ctool"
+# The helpers ctool runs (it finds them next to itself inside the VM).
+helper_dir=$(dirname "$ctool")/../libexec/ctool
+[ -d "$helper_dir" ] || helper_dir=$(dirname "$ctool")
+mapfile -t helpers < <(find "$helper_dir" -maxdepth 1 -type f -perm -u+x -name 'ctool-*' | sort)
+[ ${#helpers[@]} -gt 0 ] || die "no ctool helpers (ctool-monitor, ...) in $helper_dir"
 [ -f "$archive" ] || die "no fixture archive $archive: run tests/fixtures/build-images.sh busybox (with the registries started) or pass --archive"
 [ -n "$logs" ] || logs=$(mktemp -d /var/tmp/ctool-vm-logs.XXXXXX)
 install -d -m 0755 "$logs"
 
 started=$SECONDS
 echo "# stage: building the VM image (log: $logs/vm-build.log)"
-image=$(bash "$here/build-image.sh" --libs-for "$ctool" --libs-for "$monitor" 2> "$logs/vm-build.log" | tail -n 1)
+libs_for=(--libs-for "$ctool")
+for h in "${helpers[@]}"; do libs_for+=(--libs-for "$h"); done
+image=$(bash "$here/build-image.sh" "${libs_for[@]}" 2> "$logs/vm-build.log" | tail -n 1)
 if [ -z "$image" ] || [ ! -f "$image/ready" ]; then
   tail -n 30 "$logs/vm-build.log" | sed 's/^/#   /' >&2
   die "the VM image could not be built"
@@ -59,7 +62,7 @@ share=$(mktemp -d /var/tmp/ctool-vm-share.XXXXXX)
 trap 'rm -rf "$share"' EXIT
 install -d "$share/bin" "$share/fixtures"
 install -m 0755 "$ctool" "$share/bin/ctool"
-install -m 0755 "$monitor" "$share/bin/ctool-monitor"
+install -m 0755 "${helpers[@]}" "$share/bin/"
 cp -r "$top/tests/vm-bats" "$share/vm-bats"
 cp "$archive" "$share/fixtures/busybox-oci.tar"
 install -m 0755 "$here/share-run.sh" "$share/run"
