@@ -48,6 +48,9 @@ struct net_options {
   /* published ports */
   struct port_mapping *ports;
   size_t n_ports;
+  /* Where a backend may cache what it learnt about the installed helper
+   * (slirp4netns's flags), or NULL; not owned. */
+  const char *cache_dir;
 };
 
 /* Parse --network: none, host, slirp4netns[:k=v,...], pasta[:args],

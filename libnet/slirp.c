@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -160,6 +162,57 @@ probe_features(struct slirp_features *f, ctool_error_t *err)
   return 0;
 }
 
+/* The slirp4netns that execvp would run, with its stat. */
+static bool
+find_binary(char *path, size_t len, struct stat *st)
+{
+  const char *env = getenv("PATH");
+  cleanup_free char *dirs = xstrdup(env && *env ? env : "/usr/local/bin:/usr/bin:/bin");
+  char *save = NULL;
+  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+    {
+      snprintf(path, len, "%s/slirp4netns", d);
+      if (stat(path, st) == 0 && S_ISREG(st->st_mode) && access(path, X_OK) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* The flags, from CACHE_DIR when it describes this very binary (path,
+ * size, mtime), else from --help, then cached: no exec on most starts. */
+static int
+features_cached(const char *cache_dir, struct slirp_features *f, ctool_error_t *err)
+{
+  char bin[PATH_MAX];
+  struct stat st;
+  if (cache_dir == NULL || !find_binary(bin, sizeof bin, &st))
+    return probe_features(f, err);
+  cleanup_free char *key = xasprintf("%s %lld %lld.%09ld", bin, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
+                                     st.st_mtim.tv_nsec);
+  cleanup_free char *cache = xasprintf("%s/slirp4netns.features", cache_dir);
+  cleanup_free char *text = NULL;
+  ctool_error_t ignored = NULL;
+  unsigned bits;
+  if (read_file_at(AT_FDCWD, cache, &text, NULL, 8192, &ignored) == 0)
+    {
+      char *nl = strchr(text, '\n');
+      if (nl && (*nl = '\0', strcmp(text, key) == 0) && sscanf(nl + 1, "%u", &bits) == 1)
+        {
+          *f = (struct slirp_features){ .sandbox = bits & 1, .seccomp = bits & 2, .disable_host_loopback = bits & 4,
+                                        .cidr = bits & 8, .mtu = bits & 16 };
+          return 0;
+        }
+    }
+  ctool_error_free(&ignored);
+  if (probe_features(f, err) < 0)
+    return -1;
+  bits = f->sandbox | f->seccomp << 1 | f->disable_host_loopback << 2 | f->cidr << 3 | f->mtu << 4;
+  cleanup_free char *out = xasprintf("%s\n%u\n", key, bits);
+  if (write_file_atomic_at(AT_FDCWD, cache, out, strlen(out), 0600, false, &ignored) < 0)
+    ctool_error_free(&ignored); /* only a cache */
+  return 0;
+}
+
 static int
 wait_ready(int ready_fd, pid_t helper, const char *log_path, ctool_error_t *err)
 {
@@ -182,7 +235,7 @@ static int
 slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct net_handle *h, ctool_error_t *err)
 {
   struct slirp_features f = { 0 };
-  if (probe_features(&f, err) < 0)
+  if (features_cached(o->cache_dir, &f, err) < 0)
     return -1;
   if (o->port_handler == PORT_HANDLER_ROOTLESSKIT && o->n_ports > 0)
     log_debug("port_handler=rootlesskit: ctool forwards ports with the slirp4netns handler, which keeps source addresses");
@@ -246,7 +299,11 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
       close(ready_pipe[0]);
       return -1;
     }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   int r = wait_ready(ready_pipe[0], helper, log_path, err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  log_debug("slirp4netns: ready after %.2f ms", (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6);
   close(ready_pipe[0]);
   char guest[16];
   cidr_addr(o, 100, guest, sizeof guest);

@@ -142,6 +142,16 @@ ctr_net_start(const struct container *c, pid_t pid, int *exit_fd, ctool_error_t 
       net_options_clear(&o);
       return 0;
     }
+  /* RUNROOT (rundir is RUNROOT/containers/ID), next to the other caches:
+   * what slirp4netns supports, learnt once. */
+  cleanup_free char *cache_dir = xstrdup(c->rundir);
+  for (int up = 0; up < 2; up++)
+    {
+      char *slash = strrchr(cache_dir, '/');
+      if (slash && slash != cache_dir)
+        *slash = '\0';
+    }
+  o.cache_dir = cache_dir;
   struct net_handle h;
   if (mkdir_p(c->rundir, 0700, err) < 0 || net_start(&o, pid, c->rundir, &h, err) < 0)
     {
