@@ -191,22 +191,25 @@ helper_gone(pid_t pid, unsigned long long start)
   return paren && paren[1] == ' ' && paren[2] == 'Z';
 }
 
-/* The helper is not always our child (the monitor's, or pasta's own):
- * signal it and wait for it to go. */
+/* Kill the helper: it keeps nothing worth a graceful end (its socket is
+ * removed here). Our own child (a foreground run) is certain to go and is
+ * reaped once we exit: no waiting for the kernel to tear its tap device
+ * down (10-20 ms). Another's (the monitor's, an orphan) is waited for, so
+ * that stop and rm return with it gone. */
 static void
 end_helper(pid_t pid, unsigned long long start)
 {
   if (helper_gone(pid, start))
     return;
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 400; i++)
+  kill(pid, SIGKILL);
+  if (waitpid(pid, NULL, WNOHANG) == 0)
+    return;
+  for (int i = 0; i < 2000; i++)
     {
       if (helper_gone(pid, start))
         return;
-      struct timespec ts = { 0, 1000 * 1000 };
+      struct timespec ts = { 0, 200 * 1000 };
       nanosleep(&ts, NULL);
-      if (i == 200)
-        kill(pid, SIGKILL);
     }
   log_warn("the network helper (PID %d) is still there after SIGKILL", (int) pid);
 }
