@@ -5,6 +5,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static int
@@ -15,8 +17,11 @@ exec_image_helper(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err
   if (libexec_find(IMAGE_HELPER_NAME, &path, err) < 0)
     return -1;
   fflush(NULL);
+  setenv(IMAGE_HELPER_ENV, "1", 1);
   execv(path, ctx->argv);
-  return ctool_error_set(err, errno, "run %s", path);
+  int e = errno;
+  unsetenv(IMAGE_HELPER_ENV);
+  return ctool_error_set(err, e, "run %s", path);
 }
 
 cli_handler_fn

@@ -26,6 +26,15 @@ cli_handler_fn image_helper_handler(const struct cli_command *cmd);
  * error carries its exit code and prints nothing more. */
 int image_helper_pull(struct cli_ctx *ctx, const char *ref, ctool_error_t *err);
 
+/* Set in the environment of ctool-image when ctool starts it: ctool
+ * has printed the warnings about its config already. */
+#define IMAGE_HELPER_ENV "CTOOL_STARTED_BY_CTOOL"
+
+/* config_load_with_flags (ctool-conf.h), without a second copy of the
+ * config's warnings in a ctool-image that ctool started. */
+struct ctool_config;
+int image_helper_config_load(struct ctool_config *cfg, const char *root, const char *runroot, ctool_error_t *err);
+
 /* The handlers, linked into ctool-image only. */
 int cmd_pull_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err);
 int cmd_login_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err);

@@ -195,7 +195,7 @@ main(int argc, char **argv)
   ctx.cgroup_manager = xstrdup(cli_str(global, "cgroup-manager"));
 
   struct ctool_config config;
-  int ret = config_load_with_flags(&config, ctx.root, ctx.runroot, &err);
+  int ret = image_helper_config_load(&config, ctx.root, ctx.runroot, &err);
   ctx.config = ret == 0 ? &config : NULL;
   if (ret == 0)
     ret = ctx_resolve_paths(&ctx, &err);

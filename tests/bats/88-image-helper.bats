@@ -70,3 +70,14 @@ ctool_image() {
   assert_output --regexp "^ctool: cannot find the helper ctool-image next to ctool or in .*: reinstall ctool"
   run -0 "$dir/ctool" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" images
 }
+
+@test "a warning about ctool.conf is printed once, also when run pulls through ctool-image" {
+  mkdir -p "$XDG_CONFIG_HOME/ctool"
+  printf '[containers]\npid_limit = 100\n' > "$XDG_CONFIG_HOME/ctool/ctool.conf"
+  local warning="ctool: warning: $XDG_CONFIG_HOME/ctool/ctool.conf:2: unknown key 'containers.pid_limit' in ctool.conf (ignored)"
+  run -0 --separate-stderr ctool pull -q "$IMAGE"
+  assert_equal "$stderr" "$warning"
+  run -0 --separate-stderr ctool run --rm --pull=always --network none "$IMAGE" true
+  assert_equal "$(grep -c '^ctool: warning' <<< "$stderr")" 1
+  assert_equal "$(grep '^ctool: ' <<< "$stderr")" "$warning"
+}
