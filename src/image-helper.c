@@ -7,13 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 int
 image_helper_pull(struct cli_ctx *ctx, const char *ref, ctool_error_t *err)
@@ -27,18 +27,25 @@ image_helper_pull(struct cli_ctx *ctx, const char *ref, ctool_error_t *err)
   };
   /* Progress and errors go to our stderr; the image ID `pull` prints
    * on stdout is not the run's output. */
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   fflush(NULL);
-  pid_t pid;
-  setenv(IMAGE_HELPER_ENV, "1", 1);
-  int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-  unsetenv(IMAGE_HELPER_ENV);
-  posix_spawn_file_actions_destroy(&fa);
-  if (e != 0)
-    return ctool_error_set(err, e, "run %s", path);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    return ctool_error_set(err, errno, "fork");
+  if (pid == 0)
+    {
+      /* A pull that ctool waits for dies with ctool, as it did in-process. */
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent)
+        _exit(EXIT_CTOOL_ERROR);
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
+        _exit(EXIT_CTOOL_ERROR);
+      setenv(IMAGE_HELPER_ENV, "1", 1);
+      execv(path, argv);
+      fprintf(stderr, "ctool: run %s: %s\n", path, strerror(errno));
+      _exit(EXIT_CTOOL_ERROR);
+    }
   int status;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)

@@ -81,3 +81,13 @@ ctool_image() {
   assert_equal "$(grep -c '^ctool: warning' <<< "$stderr")" 1
   assert_equal "$(grep '^ctool: ' <<< "$stderr")" "$warning"
 }
+
+@test "kill -9 of a run that is pulling also ends its ctool-image pull" {
+  ctool run --rm --network none "$IMAGE_BIG" true 2>/dev/null &
+  local run_pid=$!
+  local pattern="--root $CTOOL_TEST_ROOT --runroot $CTOOL_TEST_RUNROOT pull"
+  wait_until 20 eval 'pgrep -u "$(id -u)" -f -- "$pattern" >/dev/null' || fail "no pull started"
+  kill -9 "$run_pid"
+  wait "$run_pid" || true
+  wait_until 5 eval '! pgrep -u "$(id -u)" -f -- "$pattern" >/dev/null' || fail "the pull outlived ctool run"
+}
