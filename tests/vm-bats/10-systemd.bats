@@ -69,3 +69,14 @@ load helpers
   run systemctl --user is-active "ctool-$id.scope"
   refute_output active
 }
+
+@test "without the user's bus, containers still run, with no warning when no limit is asked for" {
+  skip_unless_option run --memory
+  # A runtime directory without the bus socket, as a user instance that is
+  # not running leaves it.
+  install -d -m 0700 "$BATS_TEST_TMPDIR/runtime"
+  run -0 --separate-stderr env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/runtime" \
+    "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" run --rm "$IMAGE" echo ran
+  assert_output ran
+  [ -z "$stderr" ] || fail "stderr: $stderr"
+}
