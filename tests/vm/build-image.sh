@@ -137,7 +137,12 @@ started=$SECONDS
 if [ ! -f "$root_dir.ready" ] || [ ! -d "$root_dir" ]; then
   say "debootstrap $suite from $mirror (${#packages[@]} extra packages)"
   rm -rf "$root_dir" "$root_dir.tmp"
-  do_debootstrap "$root_dir.tmp"
+  # One more try after a network hiccup on the way to the mirror.
+  if ! do_debootstrap "$root_dir.tmp"; then
+    say "debootstrap failed; trying once more"
+    rm -rf "$root_dir.tmp"
+    do_debootstrap "$root_dir.tmp" || die "debootstrap $suite from $mirror failed twice"
+  fi
   mv "$root_dir.tmp" "$root_dir"
   touch "$root_dir.ready"
   say "debootstrap done ($((SECONDS - started))s)"
@@ -150,7 +155,8 @@ trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work"  # apt-get download writes there as _apt
 
 say "kernel $kpkg $kpkg_version"
-(cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >&2) || die "apt-get download $kpkg failed"
+download_kernel() { (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >&2); }
+download_kernel || download_kernel || die "apt-get download $kpkg failed twice"
 dpkg-deb -x "$work"/"$kpkg"_*.deb "$work/kernel"
 rm -f "$work"/*.deb
 
