@@ -71,8 +71,8 @@ revision=${BENCH_REVISION:-$(git -c safe.directory='*' -C "$top" describe --alwa
 if [ "$(id -u)" = 0 ]; then
   bash "$top/tests/setup/prepare-host.sh" >/dev/null
   bash "$top/tests/setup/registry.sh" start >/dev/null
-  images=(busybox)
-  [ "$smoke" = 1 ] || images+=(big)
+  images=(busybox big)
+  [ "$smoke" = 0 ] || images=(busybox layers)
   bash "$top/tests/fixtures/build-images.sh" "${images[@]}" >/dev/null
   tmp=$(mktemp -d /tmp/ctool-bench-all.XXXXXX)
   chmod 0777 "$tmp"

@@ -36,6 +36,8 @@ setup() { containers_setup; }
 
 teardown() {
   [ -z "${HOME_MARKER:-}" ] || rm -f "$HOME_MARKER"
+  # (sleep as PID 1 ignores SIGTERM: no grace time.)
+  ctool rm -a -f -t 0 >/dev/null 2>&1 || true
   basic_teardown
 }
 
