@@ -23,9 +23,16 @@ setup() {
 # ctool as a plain command (for xargs), with this test's store.
 CTOOL_CMD() { echo "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT"; }
 
-# PIDs of the user's network and overlay helpers.
+# PIDs of the user's network and overlay helpers that still run (a zombie
+# runs nothing: a helper that outlived its parent waits for init to reap it).
 helper_pids() {
-  pgrep -u "$(id -u)" -x 'slirp4netns|fuse-overlayfs|pasta|passt|pasta.avx2|passt.avx2' | sort || true
+  ps -u "$(id -u)" -o pid=,stat=,comm= |
+    awk '$2 !~ /^Z/ && $3 ~ /^(slirp4netns|fuse-overlayfs|pasta|passt)/ { print $1 }' | sort
+}
+
+# Helpers that started during the test and still run.
+new_helpers() {
+  comm -13 <(echo "$HELPERS_BEFORE") <(helper_pids)
 }
 
 # The cgroup (v2 path under the unified mount) of process PID.
@@ -44,8 +51,8 @@ assert_no_leaks() {
   local left
   wait_until 10 eval '! pgrep -u "$(id -u)" -f "$CTOOL_TEST_ROOT|$CTOOL_TEST_RUNROOT|$SLEEP" >/dev/null' ||
     fail "processes are left: $(pgrep -a -u "$(id -u)" -f "$CTOOL_TEST_ROOT|$CTOOL_TEST_RUNROOT|$SLEEP")"
-  if [ "${CTOOL_TEST_CHECK_LEFTOVERS:-1}" = 1 ]; then
-    left=$(comm -13 <(echo "$HELPERS_BEFORE") <(helper_pids))
+  if [ "${CTOOL_TEST_CHECK_LEFTOVERS:-1}" = 1 ] && ! wait_until 10 eval '[ -z "$(new_helpers)" ]'; then
+    left=$(new_helpers)
     [ -z "$left" ] || fail "helper processes are left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"
   fi
   # Container mounts live in the containers' own mount namespaces: look at
