@@ -143,10 +143,7 @@ container_draft_begin(const struct cli_ctx *ctx, const char *name, struct contai
   if (name && !container_name_valid(name))
     return ctool_error_set(err, 0, "invalid container name \"%s\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*",
                            name);
-  cleanup_free char *names = xasprintf("%s/names", cdir);
   cleanup_free char *tmp = xasprintf("%s/tmp", cdir);
-  if (mkdir_p(names, 0700, err) < 0 || mkdir_p(tmp, 0700, err) < 0)
-    return ctool_error_prefix(err, "create the container store");
   if (name)
     {
       cleanup_free char *owner = name_target(cdir, name);
@@ -155,6 +152,7 @@ container_draft_begin(const struct cli_ctx *ctx, const char *name, struct contai
     }
   container_new_id(d->id);
   d->name = name ? xstrdup(name) : container_random_name(ctx);
+  d->generated_name = name == NULL;
   d->tmp_dir = xasprintf("%s/%s", tmp, d->id);
   d->final_dir = xasprintf("%s/%s", cdir, d->id);
   return 0;
@@ -163,6 +161,12 @@ container_draft_begin(const struct cli_ctx *ctx, const char *name, struct contai
 int
 container_draft_mkdirs(struct container_draft *d, ctool_error_t *err)
 {
+  /* Only now, after every check: a refused container changes nothing. */
+  cleanup_free char *cdir = xstrndup(d->final_dir, strrchr(d->final_dir, '/') - d->final_dir);
+  cleanup_free char *names = xasprintf("%s/names", cdir);
+  cleanup_free char *tmp = xasprintf("%s/tmp", cdir);
+  if (mkdir_p(names, 0700, err) < 0 || mkdir_p(tmp, 0700, err) < 0)
+    return ctool_error_prefix(err, "create the container store");
   if (mkdir(d->tmp_dir, 0700) < 0)
     return ctool_error_set(err, errno, "create %s", d->tmp_dir);
   d->made = true;
@@ -192,17 +196,35 @@ container_draft_commit(const struct cli_ctx *ctx, struct container_draft *d, jso
 {
   cleanup_free char *cdir = containers_dir(ctx);
   cleanup_free char *meta_path = xasprintf("%s/" META_FILE, d->tmp_dir);
-  if (json_write_file_at(AT_FDCWD, meta_path, meta, 0600, err) < 0)
-    return -1;
   cleanup_close int lock = names_lock(cdir, err);
   if (lock < 0)
     return -1;
-  if (name_claim(cdir, d->name, d->id, err) < 0)
-    return -1;
+  /* A generated name was free when it was picked, without the lock: a
+   * parallel create may have taken it since. Pick another then. */
+  for (int attempt = 0;; attempt++)
+    {
+      ctool_error_t e = NULL;
+      if (name_claim(cdir, d->name, d->id, &e) == 0)
+        break;
+      if (!d->generated_name || attempt >= 20)
+        {
+          *err = e;
+          return -1;
+        }
+      ctool_error_free(&e);
+      free(d->name);
+      d->name = container_random_name(ctx);
+    }
+  cleanup_free char *link = xasprintf("%s/names/%s", cdir, d->name);
+  json_object_object_add(meta, META_NAME, json_object_new_string(d->name));
+  if (json_write_file_at(AT_FDCWD, meta_path, meta, 0600, err) < 0)
+    {
+      unlink(link);
+      return -1;
+    }
   if (rename(d->tmp_dir, d->final_dir) < 0)
     {
       int e = errno;
-      cleanup_free char *link = xasprintf("%s/names/%s", cdir, d->name);
       unlink(link);
       return ctool_error_set(err, e, "move %s into place", d->tmp_dir);
     }

@@ -78,6 +78,7 @@ struct container_draft {
   char *final_dir;   /* ROOT/containers/ID: where they live after commit */
   bool made;         /* tmp_dir exists */
   bool committed;
+  bool generated_name; /* NAME was picked at random: another may replace it */
 };
 
 /* Pick the ID and the name (NULL: a random one); nothing is created yet.

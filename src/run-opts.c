@@ -1,4 +1,5 @@
 #include "run-opts.h"
+#include "spec.h"
 #include "ctr-cgroup.h"
 #include "signals.h"
 #include "util.h"
@@ -169,6 +170,26 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
   o->security_opts = cli_list(args, "security-opt");
   o->ulimits = cli_list(args, "ulimit");
   o->stop_timeout = -1;
+
+  /* Values that need no image are checked now, before any pull. */
+  for (char *const *u = o->ulimits; *u; u++)
+    {
+      json_object *rlimit = NULL;
+      if (ulimit_parse(*u, &rlimit, err) < 0)
+        return -1;
+      json_object_put(rlimit);
+    }
+  for (char *const *v = o->volumes; *v; v++)
+    {
+      /* The store root only names named volumes' paths: none is made here. */
+      struct volume_spec spec;
+      if (volume_parse(*v, "", &spec, err) < 0)
+        return -1;
+      volume_spec_clear(&spec);
+    }
+  for (char *const *e = o->env; *e; e++)
+    if ((*e)[0] == '=' || (*e)[0] == '\0')
+      return ctool_error_set(err, 0, "invalid environment variable '%s': the name before '=' is empty", *e);
 
   const char *sig = cli_str(args, "stop-signal");
   if (sig && (o->stop_signal = signal_parse(sig)) < 0)
