@@ -39,11 +39,14 @@ cleanup_busp(sd_bus **b)
 static int
 append_properties(sd_bus_message *m, const char *id, pid_t pid)
 {
+  /* The supervisor (the calling process) goes into the scope with the
+   * container: from there it may move itself into SCOPE/supervisor even
+   * when the cgroup it came from is not the user's (an SSH login). */
   int r;
   cleanup_free char *desc = xasprintf("ctool container %s", id);
   if ((r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0
       || (r = sd_bus_message_append(m, "(sv)", "Description", "s", desc)) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
+      || (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 2, (uint32_t) pid, (uint32_t) getpid())) < 0
       || (r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1)) < 0
       || (r = sd_bus_message_append(m, "(sv)", "Slice", "s", "user.slice")) < 0
       /* Report OOM kills ourselves instead of systemd stopping the scope. */
@@ -53,14 +56,22 @@ append_properties(sd_bus_message *m, const char *id, pid_t pid)
   return sd_bus_message_close_container(m);
 }
 
-/* Wait until PID shows up in the scope (the job runs asynchronously). */
+static bool
+in_unit(pid_t pid, const char *unit)
+{
+  cleanup_free char *cg = cgroup_of_pid(pid);
+  return cg && strstr(cg, unit);
+}
+
+/* Wait until PID and the caller show up in the scope (the job runs
+ * asynchronously); PID alone is enough on the last round. */
 static char *
 wait_for_scope(pid_t pid, const char *unit)
 {
   for (int i = 0; i < 500; i++)
     {
       cleanup_free char *cg = cgroup_of_pid(pid);
-      if (cg && strstr(cg, unit))
+      if (cg && strstr(cg, unit) && (in_unit(0, unit) || i == 499))
         return xasprintf("%s%s", cgroup2_mount(), cg);
       struct timespec ts = { 0, 2 * 1000 * 1000 };
       nanosleep(&ts, NULL);
@@ -111,7 +122,56 @@ systemd_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
   return cgroup_split_supervised(scope, pid, path, err);
 }
 
+/* The unit "ctool-ID.scope" and the path below it in PATH, or -1. */
+static int
+split_scope_path(const char *path, char **unit, char **sub)
+{
+  const char *start = strstr(path, "/ctool-");
+  const char *end = start ? strstr(start, ".scope") : NULL;
+  if (end == NULL || (end[6] != '/' && end[6] != '\0'))
+    return -1;
+  end += 6;
+  *unit = xstrndup(start + 1, (size_t) (end - start - 1));
+  *sub = xstrdup(*end ? end : "/");
+  return 0;
+}
+
+int
+cgroup_systemd_attach(const char *path, pid_t pid, ctool_error_t *err)
+{
+  cleanup_free char *unit = NULL;
+  cleanup_free char *sub = NULL;
+  if (split_scope_path(path, &unit, &sub) < 0)
+    return ctool_error_set(err, 0, "%s is not in a scope of ctool's", path);
+  __attribute__((cleanup(cleanup_busp))) sd_bus *bus = NULL;
+  int r = sd_bus_open_user(&bus);
+  if (r < 0)
+    return ctool_error_set(err, -r, "connect to the user's systemd over D-Bus");
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_message *reply = NULL;
+  r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                         "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit", &e, &reply, "ssau", unit, sub,
+                         1, (uint32_t) pid);
+  sd_bus_message_unref(reply);
+  if (r < 0)
+    {
+      ctool_error_set(err, 0, "systemd could not move process %d into %s%s: %s", (int) pid, unit, sub,
+                      e.message ? e.message : strerror(-r));
+      sd_bus_error_free(&e);
+      return -1;
+    }
+  sd_bus_error_free(&e);
+  return 0;
+}
+
 #else
+
+int
+cgroup_systemd_attach(const char *path, pid_t pid, ctool_error_t *err)
+{
+  (void) pid;
+  return ctool_error_set(err, 0, "ctool was built without libsystemd: cannot ask systemd to move a process into %s", path);
+}
 
 static bool
 systemd_available(void)

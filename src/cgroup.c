@@ -332,6 +332,20 @@ cgroup_host_probe(struct cgroup_host *h)
       for (char *c = ctl ? strtok_r(ctl, " \n", &save) : NULL; c; c = strtok_r(NULL, " \n", &save))
         strv_push(&h->controllers, c);
     }
+  if (h->controllers == NULL && h->unified && cgroup_manager_systemd.available())
+    {
+      /* Our cgroup is not the user's (an SSH login): the containers get
+       * the controllers of the user's systemd instance, as in Podman. */
+      uid_t uid = getuid();
+      cleanup_free char *user = xasprintf("%s/user.slice/user-%u.slice/user@%u.service", mnt, (unsigned) uid,
+                                          (unsigned) uid);
+      cleanup_free char *ctl = cgroup_read(user, "cgroup.controllers");
+      char *save = NULL;
+      for (char *c = ctl ? strtok_r(ctl, " \n", &save) : NULL; c; c = strtok_r(NULL, " \n", &save))
+        strv_push(&h->controllers, c);
+      if (ctl)
+        h->systemd_user = steal_pointer(&user);
+    }
   if (h->controllers == NULL)
     h->controllers = xzalloc(sizeof(char *));
 }
@@ -342,6 +356,7 @@ cgroup_host_clear(struct cgroup_host *h)
   free(h->mount);
   free(h->own);
   free(h->delegated);
+  free(h->systemd_user);
   strv_free(h->controllers);
   memset(h, 0, sizeof *h);
 }

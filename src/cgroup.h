@@ -57,6 +57,7 @@ struct cgroup_host {
   bool v1_controllers; /* controllers bound to v1 hierarchies */
   char *own;        /* this process's cgroup, absolute path */
   char *delegated;  /* the highest ancestor the user owns, absolute path */
+  char *systemd_user; /* the user's systemd instance cgroup, when the controllers are its (no delegated) */
   char **controllers;
 };
 void cgroup_host_probe(struct cgroup_host *h);
@@ -69,6 +70,10 @@ void cgroup_host_clear(struct cgroup_host *h);
  * the fix. */
 int cgroup_enter(enum cgroup_manager_kind kind, const char *id, pid_t pid, const struct cgroup_limits *l,
                  char **path, ctool_error_t *err);
+/* Move PID into PATH, a cgroup in a ctool-ID.scope, through the user's
+ * systemd (AttachProcessesToUnit): for a process whose own cgroup is not
+ * the user's, which may not write PATH/cgroup.procs itself. */
+int cgroup_systemd_attach(const char *path, pid_t pid, ctool_error_t *err);
 /* Change the limits of a running container (ctool update). */
 int cgroup_update(const char *path, const struct cgroup_limits *l, ctool_error_t *err);
 /* Freeze or thaw every process (pause/unpause); waits until done. */

@@ -14,6 +14,7 @@
  */
 #include "sandbox.h"
 
+#include "cgroup.h"
 #include "jsonutil.h"
 #include "sandbox-channel.h"
 #include "sandbox-process.h"
@@ -61,9 +62,17 @@ enter_cgroup(const char *dir, ctool_error_t *err)
   ssize_t n = write(fd, "0", 1);
   int e = errno;
   close(fd);
-  if (n != 1)
-    return ctool_error_set(err, e, "join the container's cgroup %s", dir);
-  return 0;
+  if (n == 1)
+    return 0;
+  /* Moving needs write access to the common ancestor: from a cgroup that
+   * is not the user's (an SSH login), the user's systemd does the move. */
+  if ((e == EACCES || e == EPERM) && strstr(dir, ".scope/"))
+    {
+      if (cgroup_systemd_attach(dir, getpid(), err) == 0)
+        return 0;
+      return ctool_error_prefix(err, "join the container's cgroup");
+    }
+  return ctool_error_set(err, e, "join the container's cgroup %s", dir);
 }
 
 static bool

@@ -621,7 +621,10 @@ cgroup_problems(struct probe *p, const struct cgroup_host *h, const char *layout
                         layout, where);
       return;
     }
-  if (h->delegated == NULL)
+  /* Without a delegated cgroup of our own, the user's systemd makes the
+   * containers' scopes in its instance's cgroup. */
+  const char *where = h->delegated ? h->delegated : h->systemd_user;
+  if (where == NULL)
     {
       cleanup_free char *fix = NULL;
       if (systemd_running())
@@ -654,15 +657,15 @@ cgroup_problems(struct probe *p, const struct cgroup_host *h, const char *layout
                   "daemon-reload");
   else
     {
-      cleanup_free char *parent = xstrdup(h->delegated);
+      cleanup_free char *parent = xstrdup(where);
       char *slash = strrchr(parent, '/');
       if (slash)
         *slash = '\0';
       fix = xasprintf("echo '+memory +pids +cpu' | sudo tee %s/cgroup.subtree_control", parent);
     }
-  probe_add_problem(p, PROBE_WARNING, "cgroup-controllers", h->delegated, fix,
+  probe_add_problem(p, PROBE_WARNING, "cgroup-controllers", where, fix,
                     "the controllers %s are not delegated to %s (in %s): the matching limits cannot be enforced",
-                    missing, p->user, h->delegated);
+                    missing, p->user, where);
 }
 
 void
