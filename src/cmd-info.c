@@ -185,3 +185,14 @@ const struct cli_command cmd_info = {
   .options = info_options,
   .max_args = 0,
 };
+
+/* `ctool system info`, as Podman has it. */
+const struct cli_command cmd_system_info = {
+  .name = "info",
+  .summary = "Show what this host offers rootless containers, and how to fix what is missing",
+  .usage = "[options]",
+  .handler = run_info,
+  .options = info_options,
+  .max_args = 0,
+  .alias_of = "info",
+};

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "container.h"
 #include "create.h"
+#include "doctor.h"
 #include "jsonutil.h"
 #include "run-opts.h"
 #include "start.h"
@@ -39,6 +40,7 @@ run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   int code = 0;
   if (container_start(ctx, c, &so, &code, err) < 0)
     {
+      doctor_explain_failure(ctx, err);
       /* Started and then failed (e.g. while waiting): the container is
        * real and stays; never started: it goes. */
       struct ctr_state st;
@@ -103,7 +105,10 @@ run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
         .sig_proxy = true,
       };
       if (container_start(ctx, c, &so, &code, &e) < 0)
-        goto fail;
+        {
+          doctor_explain_failure(ctx, &e);
+          goto fail;
+        }
       container_free(c);
       if (attach)
         return code;
@@ -155,7 +160,10 @@ run_restart(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
         goto fail;
       so.interactive = json_get_bool(c->meta, META_INTERACTIVE, false);
       if (container_start(ctx, c, &so, &code, &e) < 0)
-        goto fail;
+        {
+          doctor_explain_failure(ctx, &e);
+          goto fail;
+        }
       printf("%s\n", c->id);
       container_free(c);
       continue;
