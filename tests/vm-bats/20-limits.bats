@@ -15,6 +15,14 @@ load helpers
   [ "$(inspect_field fits .State.OOMKilled)" = false ] || fail "OOMKilled: $(inspect_field fits .State.OOMKilled)"
 }
 
+@test "--memory, detached: the monitor keeps the scope until OOMKilled is recorded" {
+  skip_unless_option run --memory
+  run -0 ctool run -d --name oomd --memory 64m "$IMAGE" sh -c 'sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1'
+  run -0 ctool wait oomd
+  assert_output 137
+  [ "$(inspect_field oomd .State.OOMKilled)" = true ] || fail "OOMKilled: $(inspect_field oomd .State)"
+}
+
 @test "--pids-limit: fork fails inside the container past the limit" {
   skip_unless_option run --pids-limit
   script='cat /sys/fs/cgroup/pids.max; for i in $(seq 1 20); do sleep 30 & done; echo all started'
