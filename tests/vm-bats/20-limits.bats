@@ -17,7 +17,12 @@ load helpers
 
 @test "--memory, detached: the monitor keeps the scope until OOMKilled is recorded" {
   skip_unless_option run --memory
-  run -0 ctool run -d --name oomd --memory 64m "$IMAGE" sh -c 'sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1'
+  run -0 ctool run -d --name oomd --memory 64m "$IMAGE" sh -c 'sleep 3; dd if=/dev/zero of=/dev/null bs=100M count=1'
+  # The monitor came from a cgroup that is not the user's, yet it is in the
+  # scope, beside the container, so that the scope outlives the container.
+  mon=$(inspect_field oomd .State.ConmonPid)
+  run -0 cat "/proc/$mon/cgroup"
+  assert_output --regexp '^0::/.*/ctool-[0-9a-f]+\.scope/supervisor$'
   run -0 ctool wait oomd
   assert_output 137
   [ "$(inspect_field oomd .State.OOMKilled)" = true ] || fail "OOMKilled: $(inspect_field oomd .State)"
