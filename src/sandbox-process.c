@@ -349,7 +349,11 @@ fork_for_init(const struct sandbox_process *p, int sock)
       sandbox_reset_signals();
       return;
     }
-  close(sock);
+  /* PID 1 never execs, so close-on-exec does not clean up after it: close
+   * every descriptor but stdio itself, or the channel, a monitor's ready
+   * pipe and locks of ctool would stay open as long as the container. */
+  (void) sock;
+  close_range(3, ~0U, 0);
   sandbox_init_loop(child);
 }
 

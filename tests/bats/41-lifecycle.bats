@@ -319,3 +319,16 @@ monitor_pid() {
   run -125 ctool run --rm "$CTOOL_TEST_REGISTRY/ctool-test/nosuch:latest" true
   assert_nothing_left
 }
+
+@test "run -d --init returns at once, and its PID 1 holds nothing of ctool but stdio" {
+  # PID 1 of --init is a fork of ctool that never execs: every descriptor
+  # it inherited (a monitor's ready pipe, the container lock) must be closed,
+  # or run -d waits forever for the monitor's ready pipe to close.
+  run -0 timeout 30 "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" \
+    run -d --init --network none --name initd "$IMAGE" sleep 600
+  run -0 ctool exec initd ls /proc/1/fd
+  assert_equal "$(echo $output)" "0 1 2"
+  run -0 timeout 30 "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" stop -t 2 initd
+  run -0 ctool rm -f initd
+  assert_nothing_left
+}
