@@ -32,11 +32,11 @@ stored_volumes() {
   [ "$(jq -c '.[0].Labels' <<< "$output")" = '{"app":"web","bare":""}' ]
   [ "$(jq -c '.[0].Options' <<< "$output")" = '{}' ]
   [ "$(jq -r '.[0] | has("Anonymous")' <<< "$output")" = false ]
-  # CreatedAt is RFC 3339 with nanoseconds, and now.
+  # CreatedAt is RFC 3339 with nanoseconds (trailing zeros dropped, as Go's RFC3339Nano), and now.
   now=$(date +%s)
   before=$(date -d "$(jq -r '.[0].CreatedAt' <<< "$output")" +%s)
   (( now - before < 60 )) || fail "CreatedAt $(jq -r '.[0].CreatedAt' <<< "$output") is not now"
-  [[ "$(jq -r '.[0].CreatedAt' <<< "$output")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}(Z|[+-][0-9]{2}:[0-9]{2})$ ]]
+  [[ "$(jq -r '.[0].CreatedAt' <<< "$output")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$ ]]
   # The layout: a private directory, the data dir as a container root's.
   [ "$(stat -c %a "$CTOOL_TEST_ROOT/volumes/data")" = 700 ]
   [ "$(stat -c %a "$CTOOL_TEST_ROOT/volumes/data/_data")" = 755 ]
