@@ -11,6 +11,7 @@
 #include "context.h"
 #include "doctor.h"
 #include "extract.h"
+#include "format.h"
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "start.h"
@@ -32,13 +33,6 @@
 /* Exit code of `system check` when it finds an error. */
 #define CHECK_FOUND_ERRORS 1
 
-static void
-print_json(json_object *o)
-{
-  puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                           | JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
 static int
 flush_stdout(ctool_error_t *err)
 {
@@ -53,29 +47,29 @@ static int
 run_system_check(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
   struct probe p;
   probe_init(&p, ctx->root, ctx->runroot);
   probe_run_all(&p);
   size_t errors = 0;
   for (size_t i = 0; i < p.n_problems; i++)
     errors += p.problems[i].severity == PROBE_ERROR;
+  int ret = 0;
   if (format)
     {
       cleanup_json json_object *a = probe_problems_json(&p);
-      print_json(a);
+      ret = format_output(format, a, true, err);
     }
   else
     doctor_print(stdout, &p);
   probe_free(&p);
-  if (flush_stdout(err) < 0)
+  if (ret < 0 || flush_stdout(err) < 0)
     return -1;
   return errors ? CHECK_FOUND_ERRORS : 0;
 }
 
 static const struct cli_option check_options[] = {
-  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (the problems as a list)", "json" },
+  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (the problems as a list), or a Go template ('{{.fix}}')",
+    "json" },
   { NULL },
 };
 
@@ -336,15 +330,14 @@ run_system_df(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   bool verbose = cli_flag(args, "verbose");
   if (format && verbose)
     return ctool_error_set(err, 0, "cannot combine --format and --verbose");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
   struct store_usage u;
   if (store_usage_collect(ctx, &u, err) < 0)
     return -1;
+  int ret = 0;
   if (format)
     {
       cleanup_json json_object *a = df_summary_json(&u);
-      print_json(a);
+      ret = format_output(format, a, true, err);
     }
   else if (verbose)
     {
@@ -358,11 +351,13 @@ run_system_df(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   else
     df_summary_table(&u);
   store_usage_clear(&u);
+  if (ret < 0)
+    return -1;
   return flush_stdout(err);
 }
 
 static const struct cli_option df_options[] = {
-  { "format", 0, OPT_STRING, "FORMAT", "Output format: json", "json" },
+  { "format", 0, OPT_STRING, "FORMAT", "Output format: json, or a Go template ('{{.Type}} {{.Size}}')", "json" },
   { "verbose", 'v', OPT_BOOL, NULL, "Show every image, container and volume", NULL },
   { NULL },
 };

@@ -5,6 +5,7 @@
 #include "confirm.h"
 #include "container.h"
 #include "context.h"
+#include "format.h"
 #include "jsonutil.h"
 #include "start.h"
 #include "stop.h"
@@ -87,40 +88,32 @@ static const struct cli_command cmd_volume_create = {
 
 /* ---------- ls ---------- */
 
+static const char *const volume_ls_headers[] = { "Name=VOLUME NAME", NULL };
+
 static int
 run_volume_ls(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
-  bool quiet = cli_flag(args, "quiet");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
+  if (cli_flag(args, "quiet"))
+    format = "{{.Name}}";
+  else if (format == NULL || strcmp(format, "table") == 0)
+    format = "table {{.Driver}}\t{{.Name}}";
   struct volume **list = NULL;
   size_t n = 0;
   if (volume_list(ctx->root, &list, &n, err) < 0)
     return -1;
-  if (format)
-    {
-      cleanup_json json_object *a = json_object_new_array();
-      for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, volume_to_json(list[i]));
-      print_json(a);
-    }
-  else
-    {
-      if (!quiet)
-        printf("%-12s%s\n", "DRIVER", "VOLUME NAME");
-      for (size_t i = 0; i < n; i++)
-        if (quiet)
-          printf("%s\n", list[i]->name);
-        else
-          printf("%-12s%s\n", "local", list[i]->name);
-    }
+  cleanup_json json_object *a = json_object_new_array();
+  for (size_t i = 0; i < n; i++)
+    json_object_array_add(a, volume_to_json(list[i]));
   volume_list_free(list, n);
+  if (format_output_headers(format, a, true, volume_ls_headers, err) < 0)
+    return -1;
   return flush_stdout(err);
 }
 
 static const struct cli_option volume_ls_options[] = {
-  { "format", 0, OPT_STRING, "FORMAT", "Output format: json", "json" },
+  { "format", 0, OPT_STRING, "FORMAT", "Output format: json, or a Go template ('table {{.Name}}\t{{.Mountpoint}}')",
+    "json|table" },
   { "quiet", 'q', OPT_BOOL, NULL, "Print only the volume names", NULL },
   { NULL },
 };
@@ -150,8 +143,6 @@ static int
 run_volume_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   const char *format = cli_str(args, "format");
-  if (format && strcmp(format, "json") != 0)
-    return ctool_error_set(err, 0, "unsupported --format '%s': use json", format);
   bool all = cli_flag(args, "all");
   if (all == (cli_nargs(args) > 0))
     return ctool_error_set(err, 0, all ? "--all takes no volume names" : "give at least one volume name, or --all");
@@ -179,7 +170,16 @@ run_volume_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *er
       json_object_array_add(a, volume_to_json(v));
       volume_free(v);
     }
-  print_json(a);
+  if (format == NULL || strcmp(format, "json") == 0)
+    print_json(a);
+  else
+    {
+      /* A template error is the error to report; the missing names were
+       * printed already. */
+      ctool_error_t e = NULL;
+      if (format_output(format, a, true, &e) < 0)
+        keep_error(err, &e, EXIT_CTOOL_ERROR, &worst);
+    }
   if (flush_stdout(err) < 0)
     return -1;
   return *err ? -1 : 0;
@@ -187,7 +187,8 @@ run_volume_inspect(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *er
 
 static const struct cli_option volume_inspect_options[] = {
   { "all", 'a', OPT_BOOL, NULL, "Inspect every volume", NULL },
-  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (the default)", "json" },
+  { "format", 'f', OPT_STRING, "FORMAT", "Output format: json (the default), or a Go template ('{{.Mountpoint}}')",
+    "json" },
   { NULL },
 };
 

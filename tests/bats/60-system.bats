@@ -76,6 +76,9 @@ set_ctool_cmd() {
     # Errors come before warnings.
     [ -z "$(grep -E '^(error|warning): ' <<< "$output" | sed 's/:.*//' | uniq | tr '\n' ' ' | grep 'warning error')" ]
   fi
+  # A template per problem.
+  run -0 ctool system check --format '{{.severity}} {{.id}}'
+  [ "$output" = "$(jq -r '.[] | "\(.severity) \(.id)"' <<< "$json")" ]
   # The same list as ctool info's problems.
   [ "$(ctool info --format json | jq -c '[.problems[].id]')" = "$(jq -c '[.[].id]' <<< "$json")" ]
 }
@@ -287,6 +290,9 @@ file_bytes() {
   [ "$(jq -c '.[2] | [.Type, .Total, .Active, .RawSize, .RawReclaimable]' <<< "$output")" = '["Local Volumes",2,1,7000,5000]' ]
   [ "$(jq -r '.[2] | .Size, .Reclaimable, .TotalCount' <<< "$output" | tr '\n' ' ')" = "7kB 5kB (71%) 2 " ]
 
+  run -0 ctool system df --format '{{.Type}}: {{.Active}}/{{.Total}} {{.Reclaimable}}'
+  assert_line "Local Volumes: 1/2 5kB (71%)"
+  assert_line "Containers: 1/2 $(jq -r '.[1].Reclaimable' <<< "$(ctool system df --format json)")"
   run -0 ctool system df
   assert_line --regexp '^Local Volumes  2           1           7kB         5kB \(71%\)$'
   assert_line --regexp '^Images         1           1           [0-9.]+[kMG]?B +0B \(0%\)$'

@@ -78,8 +78,15 @@ stored_volumes() {
   [ "$(jq -r '.[1].Mountpoint' <<< "$output")" = "$CTOOL_TEST_ROOT/volumes/zeta/_data" ]
   run -0 ctool volume list -q
   assert_output "$(printf 'alpha\nzeta')"
-  run -125 --separate-stderr ctool volume ls --format yaml
-  [ "$stderr" = "ctool: unsupported --format 'yaml': use json" ]
+  # Go templates, with and without a table.
+  run -0 ctool volume ls --format '{{.Name}}={{.Driver}}'
+  assert_output "$(printf 'alpha=local\nzeta=local')"
+  run -0 ctool volume ls --format 'table {{.Name}}\t{{.Mountpoint}}'
+  assert_line --index 0 --regexp '^VOLUME NAME +MOUNTPOINT$'
+  assert_line --index 1 --regexp "^alpha +$CTOOL_TEST_ROOT/volumes/alpha/_data$"
+  run -125 --separate-stderr ctool volume ls --format '{{.Size}}'
+  [[ "$stderr" == "ctool: "*"can't evaluate field Size"* ]]
+  [ -z "$output" ]
 }
 
 @test "volume inspect: several names, --all, and a missing one is an error after the others" {
@@ -90,6 +97,8 @@ stored_volumes() {
   [ "$stderr" = 'ctool: no volume with name "nosuch" found: no such volume' ]
   run -0 ctool volume inspect --all
   [ "$(jq length <<< "$output")" = 2 ]
+  run -0 ctool volume inspect --format '{{.Name}} {{.Mountpoint}}' two
+  assert_output "two $CTOOL_TEST_ROOT/volumes/two/_data"
   run -125 ctool volume inspect
   run -0 ctool volume exists one
   run -1 ctool volume exists nosuch
