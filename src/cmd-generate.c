@@ -13,6 +13,7 @@
 #include "context.h"
 #include "create-command.h"
 #include "fsutil.h"
+#include "generate.h"
 #include "jsonutil.h"
 #include "util.h"
 
@@ -44,10 +45,8 @@ struct unit_params {
 
 /* ---- ExecStart= words ---- */
 
-/* One word of an Exec*= line: specifiers (%) and variables ($) doubled,
- * quoted when it holds blanks, quotes or backslashes, or is empty. */
-static char *
-systemd_word(const char *arg)
+char *
+systemd_exec_word(const char *arg)
 {
   bool quote = arg[0] == '\0' || strcmp(arg, ";") == 0 || strpbrk(arg, " \t\n\"'\\") != NULL;
   size_t len = strlen(arg);
@@ -80,7 +79,7 @@ put_words(FILE *f, const char *sep, char *const *words)
 {
   for (size_t i = 0; words && words[i]; i++)
     {
-      cleanup_free char *w = systemd_word(words[i]);
+      cleanup_free char *w = systemd_exec_word(words[i]);
       fprintf(f, "%s%s", sep, w);
     }
 }
@@ -93,7 +92,7 @@ static void
 exec_line(FILE *f, const struct unit_params *u, const char *key, bool ignore_failure, const char *verb,
           char *const *options, char *const *args, bool long_form)
 {
-  cleanup_free char *exe = systemd_word(u->exe);
+  cleanup_free char *exe = systemd_exec_word(u->exe);
   fprintf(f, "%s=%s%s", key, ignore_failure ? "-" : "", exe);
   put_words(f, " ", u->globals);
   fprintf(f, " %s", verb);
