@@ -99,6 +99,32 @@ finish(int failed, size_t done, ctool_error_t *last, ctool_error_t *err)
   return failed ? EXIT_CTOOL_ERROR : 0;
 }
 
+/* Apply OP to every target: print each one done (as Podman, the name or ID
+ * the user gave), print every failure but the last, which is returned. */
+static int
+each_target(struct cli_args *args, struct container **list, size_t n, bool all, int failed,
+            int (*op)(struct container *c, int arg, ctool_error_t *err), int arg, ctool_error_t *err)
+{
+  ctool_error_t last = NULL;
+  size_t done = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      ctool_error_t e = NULL;
+      if (op(list[i], arg, &e) < 0)
+        {
+          if (last)
+            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
+          last = e;
+          failed = 1;
+          continue;
+        }
+      done++;
+      puts(shown(args, list[i], all));
+    }
+  container_list_free(list, n);
+  return finish(failed, done, &last, err);
+}
+
 static int
 run_stop(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
@@ -117,24 +143,7 @@ run_stop(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets(ctx, args, all, true, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
-  ctool_error_t last = NULL;
-  size_t done = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      ctool_error_t e = NULL;
-      if (container_stop(list[i], timeout, &e) < 0)
-        {
-          if (last)
-            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-          last = e;
-          failed = 1;
-          continue;
-        }
-      done++;
-      puts(shown(args, list[i], all));
-    }
-  container_list_free(list, n);
-  return finish(failed, done, &last, err);
+  return each_target(args, list, n, all, failed, container_stop, timeout, err);
 }
 
 static int
@@ -150,24 +159,7 @@ run_kill(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets(ctx, args, all, true, false, &n, &failed, err);
   if (list == NULL)
     return -1;
-  ctool_error_t last = NULL;
-  size_t done = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      ctool_error_t e = NULL;
-      if (container_kill(list[i], sig, &e) < 0)
-        {
-          if (last)
-            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-          last = e;
-          failed = 1;
-          continue;
-        }
-      done++;
-      puts(shown(args, list[i], all));
-    }
-  container_list_free(list, n);
-  return finish(failed, done, &last, err);
+  return each_target(args, list, n, all, failed, container_kill, sig, err);
 }
 
 static int
