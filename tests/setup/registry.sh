@@ -141,7 +141,9 @@ EOF
 spawn() {
   local dir=$1; shift
   : > "$dir/log"
-  setsid "$@" < /dev/null >> "$dir/log" 2>&1 &
+  # 9>&-: the daemon must not inherit the lock, or it holds it for its
+  # whole life and the next "registry.sh stop" waits forever.
+  setsid "$@" < /dev/null >> "$dir/log" 2>&1 9>&- &
   echo $! > "$dir/pid"
 }
 
