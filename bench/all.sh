@@ -118,7 +118,20 @@ else
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctool-bench-all.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# Rootless podman leaves one pause process per user behind; each part stops
+# the one it started, but podman may start one again while a part cleans up:
+# stop whatever pause process appeared during this run, once, at the end.
+podman_pause_file=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/libpod/tmp/pause.pid
+podman_pause_before=$(cat "$podman_pause_file" 2>/dev/null || true)
+stop_new_podman_pause() {
+  local pid
+  [ "$(id -u)" != 0 ] || return 0
+  pid=$(cat "$podman_pause_file" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$pid" != "$podman_pause_before" ]; then
+    kill "$pid" 2>/dev/null || true
+  fi
+}
+trap 'stop_new_podman_pause; rm -rf "$work"' EXIT
 results=$work/results
 : > "$results"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
