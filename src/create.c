@@ -161,7 +161,9 @@ write_etc_files(struct container_draft *d, const struct run_opts *o, const struc
   cleanup_free char *env = containerenv_text(d, img, image_name);
   if (container_draft_write(d, "hostname", hostname, err) < 0 || container_draft_write(d, "hosts", hosts, err) < 0
       || container_draft_write(d, "resolv.conf", resolv, err) < 0
-      || container_draft_write(d, ".containerenv", env, err) < 0)
+      || container_draft_write(d, ".containerenv", env, err) < 0
+      || (extra->passwd && container_draft_write(d, "passwd", extra->passwd, err) < 0)
+      || (extra->group && container_draft_write(d, "group", extra->group, err) < 0))
     return -1;
   return 0;
 }

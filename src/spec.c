@@ -1,5 +1,6 @@
 #include "spec.h"
 #include "jsonutil.h"
+#include "keep-id.h"
 #include "sandbox.h"
 #include "signals.h"
 #include "fsutil.h"
@@ -448,7 +449,7 @@ out:
 }
 
 static json_object *
-build_mounts(const struct spec_input *in, json_object *user, bool host_network)
+build_mounts(const struct spec_input *in, const struct spec_extra *extra, json_object *user, bool host_network)
 {
   json_object *mounts = sandbox_default_mounts();
   for (size_t i = 0; i < json_object_array_length(user); i++)
@@ -465,6 +466,8 @@ build_mounts(const struct spec_input *in, json_object *user, bool host_network)
     { "/etc/hosts", "hosts" },
     { "/etc/resolv.conf", "resolv.conf" },
     { "/run/.containerenv", ".containerenv" },
+    { "/etc/passwd", "passwd" },
+    { "/etc/group", "group" },
   };
   static const char *const bind_opts[] = { "rbind", "rprivate", NULL };
   for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
@@ -473,6 +476,9 @@ build_mounts(const struct spec_input *in, json_object *user, bool host_network)
         continue; /* the user's own file wins */
       if (in->opts->no_hosts && strcmp(etc_files[i][0], "/etc/hosts") == 0)
         continue; /* --no-hosts: the image's */
+      if ((strcmp(etc_files[i][1], "passwd") == 0 && extra->passwd == NULL)
+          || (strcmp(etc_files[i][1], "group") == 0 && extra->group == NULL))
+        continue; /* keep-id added nothing: the image's */
       cleanup_free char *src = xasprintf("%s/%s", in->ctr_dir, etc_files[i][1]);
       json_object_array_add(mounts, mount_new(etc_files[i][0], "bind", src, bind_opts));
     }
@@ -814,14 +820,21 @@ user_json(const struct image_user *u)
 }
 
 static int
-resolve_user(const struct spec_input *in, json_object *cfg, struct image_user *u, ctool_error_t *err)
+resolve_user(const struct spec_input *in, json_object *cfg, const char *cwd, struct spec_extra *extra,
+             struct image_user *u, ctool_error_t *err)
 {
   const char *spec = in->opts->user ? in->opts->user : json_get_str(cfg, "User");
   if (in->opts->keep_id && (spec == NULL || *spec == '\0'))
     {
+      struct keep_id_etc k;
+      if (keep_id_etc_build(in->layer_dirs, cwd, in->opts->volumes, &k, err) < 0)
+        return -1;
       memset(u, 0, sizeof *u);
       u->uid = getuid();
       u->gid = getgid();
+      u->home = steal_pointer(&k.home);
+      extra->passwd = steal_pointer(&k.passwd);
+      extra->group = steal_pointer(&k.group);
       return 0;
     }
   return image_user_resolve(in->layer_dirs, spec, u, err);
@@ -905,6 +918,8 @@ spec_extra_clear(struct spec_extra *x)
   free(x->hostname);
   strv_free(x->entrypoint);
   strv_free(x->cmd);
+  free(x->passwd);
+  free(x->group);
   if (x->volumes)
     json_object_put(x->volumes);
   memset(x, 0, sizeof *x);
@@ -944,7 +959,7 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
       goto out;
     }
   extra->hostname = choose_hostname(in, host_network);
-  if (build_args(in, cfg, extra, &args, err) < 0 || resolve_user(in, cfg, &user, err) < 0
+  if (build_args(in, cfg, extra, &args, err) < 0 || resolve_user(in, cfg, cwd, extra, &user, err) < 0
       || build_env(in, cfg, extra->hostname, &user, &env, err) < 0
       || caps_compute(o->cap_add, o->cap_drop, o->privileged, &caps, err) < 0
       || build_rlimits(o, &rlimits, err) < 0 || parse_security_opts(o, &sec, err) < 0
@@ -974,7 +989,7 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
     json_object_object_add(root, "readonly", json_object_new_boolean(o->read_only));
     json_object_object_add(spec, "root", root);
     json_object_object_add(spec, "hostname", json_object_new_string(extra->hostname));
-    json_object_object_add(spec, "mounts", build_mounts(in, user_mnts, host_network));
+    json_object_object_add(spec, "mounts", build_mounts(in, extra, user_mnts, host_network));
 
     json_object *ann = json_object_new_object();
     json_object_object_add(ann, "io.container.manager", json_object_new_string("ctool"));

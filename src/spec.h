@@ -31,6 +31,8 @@ struct spec_extra {
   int stop_signal;          /* from the flags or the image, else SIGTERM */
   char **entrypoint;        /* the entrypoint and command that make up */
   char **cmd;               /* process.args (inspect shows them apart) */
+  char *passwd, *group;     /* --userns=keep-id: /etc files with the user
+                               added (keep-id.h), NULL: the image's */
 };
 
 /* Every check on the user's input happens here, before anything is

@@ -166,6 +166,30 @@ setup() { containers_setup; }
   assert_output "$(id -u)"
 }
 
+@test "--userns=keep-id: the user has a name, a group and a HOME inside; the image is unchanged" {
+  local name group
+  name=$(id -un) group=$(id -gn)
+  run -0 ctool run --rm --userns=keep-id "$IMAGE" id -un
+  assert_output "$name"
+  run -0 ctool run --rm --userns=keep-id "$IMAGE" id -gn
+  assert_output "$group"
+  run -0 ctool run --rm --userns=keep-id "$IMAGE" sh -c 'echo "$HOME"; grep "^$(id -un):" /etc/passwd'
+  assert_line --index 0 /
+  assert_line --index 1 "$name:*:$(id -u):$(id -g):$(getent passwd "$name" | cut -d: -f5):/:/bin/sh"
+  # The home follows -w, or the host home when a volume is mounted there.
+  run -0 ctool run --rm --userns=keep-id -w /tmp "$IMAGE" sh -c 'echo "$HOME"'
+  assert_output /tmp
+  mkdir "$BATS_TEST_TMPDIR/home"
+  run -0 ctool run --rm --userns=keep-id -v "$BATS_TEST_TMPDIR/home:$HOME" "$IMAGE" sh -c 'echo "$HOME"'
+  assert_output "$HOME"
+  # A keep-id container can change its own copy; the image's files are untouched.
+  run -0 ctool run --rm --userns=keep-id "$IMAGE" sh -c 'echo extra:x:4242:4242::/:/bin/sh >> /etc/passwd'
+  run -1 ctool run --rm "$IMAGE" grep -E "^($name|extra):" /etc/passwd /etc/group
+  run -0 ctool run --rm "$IMAGE" id -un
+  assert_output root
+  assert_nothing_left
+}
+
 @test "bad input leaves nothing behind: image, command, volume, user, name, option values" {
   run -125 ctool run --rm --pull=never nosuchimage true
   assert_output --partial nosuchimage
