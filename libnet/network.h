@@ -70,11 +70,16 @@ int net_ports_from_exposed(json_object *exposed, struct port_mapping **ports, si
  * given as 0): a port below net.ipv4.ip_unprivileged_port_start, or one in
  * use, is an error naming the port and the fix, before anything starts. */
 int net_ports_reserve(struct port_mapping *ports, size_t n, ctool_error_t *err);
-/* "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" as podman ps shows. */
+/* "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" as podman ps shows,
+ * a run of consecutive ports in one entry: "0.0.0.0:8080-8082->80-82/tcp". */
 char *net_ports_format(const struct port_mapping *ports, size_t n);
+/* M's host address as ps and port print it: "0.0.0.0" when it is all of
+ * them, "[::1]" for IPv6; in BUF (LEN >= sizeof m->host_ip + 2). */
+const char *net_port_host_text(const struct port_mapping *m, char *buf, size_t len);
 /* Ports as podman ps --format json shows them: [{"host_ip": "",
  * "container_port": 80, "host_port": 8080, "range": 1, "protocol": "tcp"}],
- * and back (what the container's metadata keeps). */
+ * a run of consecutive ports as one entry with its "range"; and back, one
+ * mapping a port (what the container's metadata keeps). */
 json_object *net_ports_to_json(const struct port_mapping *ports, size_t n);
 int net_ports_from_json(json_object *a, struct port_mapping **ports, size_t *n, ctool_error_t *err);
 /* "80/tcp -> 0.0.0.0:8080" lines as podman port prints them, for the

@@ -228,17 +228,48 @@ net_ports_reserve(struct port_mapping *ports, size_t n, ctool_error_t *err)
   return 0;
 }
 
+/* "0.0.0.0", "127.0.0.1" or "[::1]": M's host address as ps and port show it. */
+const char *
+net_port_host_text(const struct port_mapping *m, char *buf, size_t len)
+{
+  bool v6 = strchr(m->host_ip, ':') != NULL;
+  snprintf(buf, len, "%s%s%s", v6 ? "[" : "", m->host_ip[0] ? m->host_ip : "0.0.0.0", v6 ? "]" : "");
+  return buf;
+}
+
+/* NEXT carries on PREV's run of ports: the same address and protocol, the
+ * host and the container port each one higher. */
+static bool
+continues_run(const struct port_mapping *prev, const struct port_mapping *next)
+{
+  return strcmp(prev->host_ip, next->host_ip) == 0 && strcmp(prev->proto, next->proto) == 0
+         && next->host_port == prev->host_port + 1 && next->ctr_port == prev->ctr_port + 1;
+}
+
+/* How many mappings from PORTS[I] on form one run (at least 1). */
+static size_t
+run_length(const struct port_mapping *ports, size_t n, size_t i)
+{
+  size_t len = 1;
+  while (i + len < n && continues_run(&ports[i + len - 1], &ports[i + len]))
+    len++;
+  return len;
+}
+
 char *
 net_ports_format(const struct port_mapping *ports, size_t n)
 {
   char *out = xstrdup("");
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0, len; i < n; i += len)
     {
       const struct port_mapping *m = &ports[i];
-      bool v6 = strchr(m->host_ip, ':') != NULL;
-      char *next = xasprintf("%s%s%s%s%s:%u->%u/%s", out, i ? ", " : "", v6 ? "[" : "",
-                             m->host_ip[0] ? m->host_ip : "0.0.0.0", v6 ? "]" : "", m->host_port, m->ctr_port,
-                             m->proto);
+      char host[sizeof m->host_ip + 2];
+      net_port_host_text(m, host, sizeof host);
+      len = run_length(ports, n, i);
+      char *next = len == 1 ? xasprintf("%s%s%s:%u->%u/%s", out, i ? ", " : "", host, m->host_port, m->ctr_port,
+                                        m->proto)
+                            : xasprintf("%s%s%s:%u-%zu->%u-%zu/%s", out, i ? ", " : "", host, m->host_port,
+                                        m->host_port + len - 1, m->ctr_port, m->ctr_port + len - 1, m->proto);
       free(out);
       out = next;
     }
@@ -249,13 +280,14 @@ json_object *
 net_ports_to_json(const struct port_mapping *ports, size_t n)
 {
   json_object *a = json_object_new_array();
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0, len; i < n; i += len)
     {
+      len = run_length(ports, n, i);
       json_object *o = json_object_new_object();
       json_object_object_add(o, "host_ip", json_object_new_string(ports[i].host_ip));
       json_object_object_add(o, "container_port", json_object_new_int(ports[i].ctr_port));
       json_object_object_add(o, "host_port", json_object_new_int(ports[i].host_port));
-      json_object_object_add(o, "range", json_object_new_int(1));
+      json_object_object_add(o, "range", json_object_new_int((int) len));
       json_object_object_add(o, "protocol", json_object_new_string(ports[i].proto));
       json_object_array_add(a, o);
     }
@@ -289,7 +321,13 @@ net_ports_from_json(json_object *a, struct port_mapping **ports, size_t *n, ctoo
       const char *p = json_object_get_string(proto);
       if (strcmp(p, "tcp") != 0 && strcmp(p, "udp") != 0)
         return ctool_error_set(err, 0, "invalid protocol '%s' in the container's metadata", p);
-      push_mapping(ports, n, json_object_get_string(ip), host, ctr, p);
+      /* A run of ports is kept as its first and its length, as Podman does. */
+      uint16_t range = 1;
+      if (json_object_object_get_ex(o, "range", NULL)
+          && (json_port(o, "range", &range) < 0 || range < 1 || host + range - 1 > 65535 || ctr + range - 1 > 65535))
+        return ctool_error_set(err, 0, "invalid port range #%zu in the container's metadata", i + 1);
+      for (unsigned k = 0; k < range; k++)
+        push_mapping(ports, n, json_object_get_string(ip), host + k, ctr + k, p);
     }
   return 0;
 }
@@ -303,9 +341,9 @@ net_ports_format_lines(const struct port_mapping *ports, size_t n, unsigned port
       const struct port_mapping *m = &ports[i];
       if ((port && m->ctr_port != port) || (proto && strcmp(proto, m->proto) != 0))
         continue;
-      bool v6 = strchr(m->host_ip, ':') != NULL;
-      char *next = xasprintf("%s%u/%s -> %s%s%s:%u\n", out, m->ctr_port, m->proto, v6 ? "[" : "",
-                             m->host_ip[0] ? m->host_ip : "0.0.0.0", v6 ? "]" : "", m->host_port);
+      char host[sizeof m->host_ip + 2];
+      char *next = xasprintf("%s%u/%s -> %s:%u\n", out, m->ctr_port, m->proto, net_port_host_text(m, host, sizeof host),
+                             m->host_port);
       free(out);
       out = next;
     }

@@ -52,8 +52,8 @@ print_ports(const struct container *c, unsigned port, const char *proto, ctool_e
           if (m->ctr_port != port || (proto && strcmp(proto, m->proto) != 0))
             continue;
           found = true;
-          bool v6 = strchr(m->host_ip, ':') != NULL;
-          printf("%s%s%s:%u\n", v6 ? "[" : "", m->host_ip[0] ? m->host_ip : "0.0.0.0", v6 ? "]" : "", m->host_port);
+          char host[sizeof m->host_ip + 2];
+          printf("%s:%u\n", net_port_host_text(m, host, sizeof host), m->host_port);
         }
       if (!found)
         ret = ctool_error_set(err, 0, "container %s does not publish port %u/%s", c->name, port, proto ? proto : "tcp");

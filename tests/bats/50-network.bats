@@ -115,6 +115,78 @@ teardown() {
   no_helpers_of $helpers
 }
 
+# The first of N consecutive TCP ports free on 127.0.0.1.
+free_port_run() {
+  python3 -c 'import socket, sys
+n = int(sys.argv[1])
+for _ in range(50):
+    first = socket.socket(); first.bind(("127.0.0.1", 0)); base = first.getsockname()[1]
+    held = [first]
+    try:
+        for k in range(1, n):
+            s = socket.socket(); held.append(s); s.bind(("127.0.0.1", base + k))
+        print(base); sys.exit(0)
+    except OSError:
+        pass
+    finally:
+        for s in held: s.close()
+sys.exit("no run of %d free ports" % n)' "$1"
+}
+
+@test "-p with port ranges: ps shows one entry a run, as Podman; port a line a port; each forwards" {
+  port=$(free_port_run 3)
+  last=$((port + 2))
+  run -0 ctool run -d --name web -p "127.0.0.1:$port-$last:8080-8082" -p "127.0.0.1::9000" "$IMAGE" \
+    sh -c 'mkdir /www; echo ranged > /www/index.html; httpd -p 8081 -h /www; exec httpd -f -p 8082 -h /www'
+  run -0 ctool port web 9000
+  [[ "$output" =~ ^127\.0\.0\.1:([0-9]+)$ ]] || fail "port prints '$output'"
+  single=${BASH_REMATCH[1]}
+  run -0 ctool ps --format '{{.Ports}}'
+  assert_output "127.0.0.1:$port-$last->8080-8082/tcp, 127.0.0.1:$single->9000/tcp"
+  run -0 ctool ps --format json
+  run -0 jq -c '.[0].Ports[0]' <<< "$output"
+  assert_output "{\"host_ip\":\"127.0.0.1\",\"container_port\":8080,\"host_port\":$port,\"range\":3,\"protocol\":\"tcp\"}"
+  run -0 ctool port web
+  assert_output "8080/tcp -> 127.0.0.1:$port
+8081/tcp -> 127.0.0.1:$((port + 1))
+8082/tcp -> 127.0.0.1:$last
+9000/tcp -> 127.0.0.1:$single"
+  run -0 ctool port web 8081/tcp
+  assert_output "127.0.0.1:$((port + 1))"
+  wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$last/index.html"
+  run -0 curl -sS --max-time 10 "http://127.0.0.1:$((port + 1))/index.html"
+  assert_output ranged
+  run -0 ctool inspect web --format '{{json .NetworkSettings.Ports}}'
+  assert_output --partial "\"8081/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$((port + 1))\"}]"
+  run -0 ctool rm -f web
+  assert_nothing_left
+}
+
+@test "-P publishes the image's EXPOSEd ports on free host ports; port shows them; the web server answers" {
+  run -0 ctool pull -q "$IMAGE_EXPOSED"
+  run -0 ctool run -d --name web -P "$IMAGE_EXPOSED"
+  run -0 ctool port web 8080/tcp
+  [[ "$output" =~ ^0\.0\.0\.0:([0-9]+)$ ]] || fail "port prints '$output'"
+  tcp=${BASH_REMATCH[1]}
+  run -0 ctool port web 9999/udp
+  [[ "$output" =~ ^0\.0\.0\.0:([0-9]+)$ ]] || fail "port prints '$output'"
+  udp=${BASH_REMATCH[1]}
+  run -0 ctool port web
+  assert_output "8080/tcp -> 0.0.0.0:$tcp
+9999/udp -> 0.0.0.0:$udp"
+  run -0 ctool ps --format '{{.Ports}}'
+  assert_output "0.0.0.0:$tcp->8080/tcp, 0.0.0.0:$udp->9999/udp"
+  wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$tcp/index.html"
+  run -0 curl -sS --max-time 10 "http://127.0.0.1:$tcp/index.html"
+  assert_output exposed
+  # Without -P the same image publishes nothing.
+  run -0 ctool run -d --name quiet "$IMAGE_EXPOSED"
+  run -0 ctool port quiet
+  assert_output ""
+  run -0 ctool rm -f web quiet
+  assert_nothing_left
+}
+
 @test "-p 127.0.0.1:PORT:PORT/udp forwards UDP datagrams" {
   [ -x "$UDP_SERVER" ] || skip "no C compiler with a static libc to build the UDP server"
   port=$(free_port)

@@ -24,7 +24,7 @@
 #   CTOOL_TEST_ARCHIVES         busybox-oci.tar (oci-archive) and busybox-docker.tar
 #   IMAGE                       $CTOOL_TEST_REGISTRY/ctool-test/busybox:latest
 #   IMAGE_DOCKER, IMAGE_LAYERS, IMAGE_OWNERS, IMAGE_MULTIARCH, IMAGE_ZSTD,
-#   IMAGE_UNCOMPRESSED, IMAGE_BIG  the other fixtures (tests/fixtures/build-images.sh)
+#   IMAGE_UNCOMPRESSED, IMAGE_EXPOSED, IMAGE_BIG  the other fixtures (tests/fixtures/build-images.sh)
 #
 # Helpers: skip_unless, skip_unless_verb, wait_until, remove_tree, free_port,
 # start_private_registry / stop_private_registry / private_registry_blob (a
@@ -66,6 +66,7 @@ export IMAGE_OWNERS=$CTOOL_TEST_REGISTRY/ctool-test/owners:latest
 export IMAGE_MULTIARCH=$CTOOL_TEST_REGISTRY/ctool-test/multiarch:latest
 export IMAGE_ZSTD=$CTOOL_TEST_REGISTRY/ctool-test/zstd:latest
 export IMAGE_UNCOMPRESSED=$CTOOL_TEST_REGISTRY/ctool-test/uncompressed:latest
+export IMAGE_EXPOSED=$CTOOL_TEST_REGISTRY/ctool-test/exposed:latest
 export IMAGE_BIG=$CTOOL_TEST_REGISTRY/ctool-test/big:latest
 
 # ctool with this test's store. Use with bats' run:  run -0 ctool images

@@ -194,6 +194,51 @@ test_ports_json_and_lines(void **state)
   free(ports);
 }
 
+/* A run of consecutive ports is one entry in ps's PORTS and in the
+ * metadata (with its "range"), as Podman shows them; port keeps a line a
+ * port. A run breaks at another address, protocol, or a gap on either side. */
+static void
+test_port_ranges_collapse(void **state)
+{
+  struct port_mapping *p = NULL, *back = NULL;
+  size_t n = 0, n_back = 0;
+  ctool_error_t err = NULL;
+  assert_int_equal(net_ports_parse("8080-8082:80-82", &p, &n, &err), 0);
+  assert_int_equal(net_ports_parse("8083:83/udp", &p, &n, &err), 0);
+  assert_int_equal(net_ports_parse("127.0.0.1:8084:84", &p, &n, &err), 0);
+  assert_int_equal(net_ports_parse("127.0.0.1:8085:86", &p, &n, &err), 0);
+  assert_int_equal(net_ports_parse("[::1]:9000-9001:90-91", &p, &n, &err), 0);
+  assert_int_equal(n, 8);
+  cleanup_free char *text = net_ports_format(p, n);
+  assert_string_equal(text, "0.0.0.0:8080-8082->80-82/tcp, 0.0.0.0:8083->83/udp, 127.0.0.1:8084->84/tcp, "
+                            "127.0.0.1:8085->86/tcp, [::1]:9000-9001->90-91/tcp");
+
+  json_object *j = net_ports_to_json(p, n);
+  assert_int_equal(json_object_array_length(j), 5);
+  assert_string_equal(json_object_to_json_string_ext(json_object_array_get_idx(j, 0), JSON_C_TO_STRING_PLAIN),
+                      "{\"host_ip\":\"\",\"container_port\":80,\"host_port\":8080,\"range\":3,"
+                      "\"protocol\":\"tcp\"}");
+  assert_int_equal(net_ports_from_json(j, &back, &n_back, &err), 0);
+  assert_int_equal(n_back, n);
+  assert_memory_equal(p, back, n * sizeof *p);
+  cleanup_free char *lines = net_ports_format_lines(back, 3, 0, NULL);
+  assert_string_equal(lines, "80/tcp -> 0.0.0.0:8080\n81/tcp -> 0.0.0.0:8081\n82/tcp -> 0.0.0.0:8082\n");
+  json_object_put(j);
+  free(back);
+
+  /* A range running past 65535 is refused. */
+  json_object *bad = json_tokener_parse("[{\"host_ip\":\"\",\"container_port\":80,\"host_port\":65535,"
+                                        "\"range\":2,\"protocol\":\"tcp\"}]");
+  back = NULL;
+  n_back = 0;
+  assert_int_equal(net_ports_from_json(bad, &back, &n_back, &err), -1);
+  assert_non_null(strstr(err->msg, "invalid port range"));
+  ctool_error_free(&err);
+  json_object_put(bad);
+  free(back);
+  free(p);
+}
+
 /* -P: the image's ExposedPorts, each on a host port chosen at reserve. */
 static void
 test_publish_all_exposed(void **state)
@@ -227,6 +272,7 @@ main(void)
     cmocka_unit_test(test_privileged_port_refused),
     cmocka_unit_test(test_resolv_and_hosts),
     cmocka_unit_test(test_ports_json_and_lines),
+    cmocka_unit_test(test_port_ranges_collapse),
     cmocka_unit_test(test_publish_all_exposed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
