@@ -48,6 +48,7 @@ load /usr/lib/bats/bats-file/load
 
 CTOOL_TEST_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 . "$CTOOL_TEST_TOP/tests/setup/registry.conf"
+. "$CTOOL_TEST_TOP/tests/setup/registry-config.sh"
 
 export CTOOL_TEST_REGISTRY=127.0.0.1:$CTOOL_TEST_REGISTRY_PORT
 export CTOOL_TEST_REGISTRY_AUTH=127.0.0.1:$CTOOL_TEST_REGISTRY_AUTH_PORT
@@ -133,26 +134,7 @@ start_private_registry() {
     export CTOOL_TEST_PRIVATE_REGISTRY_DATA=$dir/data
     printf '\n[[registry]]\nlocation = "%s"\ninsecure = true\n' "$CTOOL_TEST_PRIVATE_REGISTRY" >> "$CTOOL_REGISTRIES_CONF"
   fi
-  cat > "$dir/config.yml" <<END
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: false
-  redirect:
-    disable: true
-http:
-  addr: $CTOOL_TEST_PRIVATE_REGISTRY
-  secret: private
-END
+  registry_config "$dir/data" "$CTOOL_TEST_PRIVATE_REGISTRY" private > "$dir/config.yml"
   # (REGISTRY_* variables override the registry's configuration: drop ours.)
   setsid env -u REGISTRY_AUTH_FILE /usr/bin/docker-registry serve "$dir/config.yml" < /dev/null >> "$dir/log" 2>&1 &
   echo $! > "$dir/pid"

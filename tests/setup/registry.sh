@@ -21,6 +21,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/registry.conf"
+. "$here/registry-config.sh"
 state=$CTOOL_TEST_REGISTRY_DIR
 shared=$state/shared
 instances=(plain auth token tls)
@@ -87,26 +88,7 @@ write_config() {
   local name=$1 dir=$state/$1 port
   port=$(port_of "$name")
   {
-    cat <<EOF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: false
-  redirect:
-    disable: true
-http:
-  addr: 127.0.0.1:$port
-  secret: ctool-test-$name
-EOF
+    registry_config "$dir/data" "127.0.0.1:$port" "ctool-test-$name"
     case $name in
       tls)
         cat <<EOF
