@@ -18,6 +18,7 @@ struct log_out {
   bool timestamps;
   const char *prefix;   /* "ID " when several containers are shown */
   bool at_line_start[2];
+  FILE *last;           /* the stream of the previous record */
 };
 
 static void
@@ -28,6 +29,10 @@ emit(struct log_out *o, char *line)
     return;
   bool err = strcmp(r.stream, "stderr") == 0;
   FILE *f = err ? stderr : stdout;
+  /* Both streams to one place (2>&1) keep the container's order. */
+  if (o->last && o->last != f)
+    fflush(o->last);
+  o->last = f;
   if (o->at_line_start[err])
     {
       if (o->prefix)

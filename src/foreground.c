@@ -1,4 +1,5 @@
 #include "foreground.h"
+#include "logfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -26,6 +27,9 @@ struct relay {
   bool exited;
   int status;
   bool in_open, console_open;
+  int out_fd, err_fd;     /* output pipes still open, else -1 */
+  int log_fd;
+  struct log_stream out_log, err_log;
   bool raw;
   int raw_fd;
   struct termios saved;
@@ -103,6 +107,36 @@ pump(int from, int to)
   return true;
 }
 
+/* Copy what is readable on FROM to TO, and to the log through L; false
+ * at EOF or error (the rest of the line logged then). */
+static bool
+relay_output(int from, int to, struct log_stream *l, int log_fd)
+{
+  ssize_t n = read(from, l->buf + l->len, sizeof l->buf - l->len);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    {
+      log_stream_emit(log_fd, l, true);
+      return false;
+    }
+  write_all(to, l->buf + l->len, (size_t) n);
+  l->len += (size_t) n;
+  log_stream_emit(log_fd, l, false);
+  return true;
+}
+
+/* An output pipe is readable: relay it, close it at its end. */
+static void
+relay_pipe(int *fd, int to, struct log_stream *l, int log_fd)
+{
+  if (!relay_output(*fd, to, l, log_fd))
+    {
+      close(*fd);
+      *fd = -1;
+    }
+}
+
 static void
 handle_signal(struct relay *r)
 {
@@ -140,12 +174,22 @@ relay_loop(struct relay *r)
   for (;;)
     {
       check_child(r);
-      if (r->exited && !r->console_open)
+      if (r->exited && !r->console_open && r->out_fd < 0 && r->err_fd < 0)
         break;
-      struct pollfd p[3];
-      int n = 0, i_sig, i_in = -1, i_con = -1;
+      struct pollfd p[5];
+      int n = 0, i_sig, i_in = -1, i_con = -1, i_out = -1, i_err = -1;
       i_sig = n;
       p[n++] = (struct pollfd){ .fd = r->sfd, .events = POLLIN };
+      if (r->out_fd >= 0)
+        {
+          i_out = n;
+          p[n++] = (struct pollfd){ .fd = r->out_fd, .events = POLLIN };
+        }
+      if (r->err_fd >= 0)
+        {
+          i_err = n;
+          p[n++] = (struct pollfd){ .fd = r->err_fd, .events = POLLIN };
+        }
       if (r->console_open)
         {
           i_con = n;
@@ -165,8 +209,12 @@ relay_loop(struct relay *r)
         break;
       if (rc > 0 && (p[i_sig].revents & POLLIN))
         handle_signal(r);
+      if (i_out >= 0 && (p[i_out].revents & (POLLIN | POLLHUP | POLLERR)))
+        relay_pipe(&r->out_fd, STDOUT_FILENO, &r->out_log, r->log_fd);
+      if (i_err >= 0 && (p[i_err].revents & (POLLIN | POLLHUP | POLLERR)))
+        relay_pipe(&r->err_fd, STDERR_FILENO, &r->err_log, r->log_fd);
       if (i_con >= 0 && (p[i_con].revents & (POLLIN | POLLHUP | POLLERR)))
-        r->console_open = pump(o->console_fd, STDOUT_FILENO);
+        r->console_open = relay_output(o->console_fd, STDOUT_FILENO, &r->out_log, r->log_fd);
       if (i_in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP | POLLERR)))
         {
           if (!pump(STDIN_FILENO, o->console_fd))
@@ -181,6 +229,12 @@ relay_loop(struct relay *r)
             }
         }
     }
+  /* Whatever a helper outside still holds open: logged as it stands. */
+  for (int *fd = &r->out_fd; fd; fd = fd == &r->out_fd ? &r->err_fd : NULL)
+    if (*fd >= 0)
+      close(*fd), *fd = -1;
+  log_stream_emit(r->log_fd, &r->out_log, true);
+  log_stream_emit(r->log_fd, &r->err_log, true);
   if (!r->exited)
     {
       while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
@@ -217,7 +271,10 @@ foreground_restore_signals(const sigset_t *old)
 int
 foreground_wait(pid_t pid, const struct foreground_opts *o, const sigset_t *old, int *status, ctool_error_t *err)
 {
-  struct relay r = { .pid = pid, .o = o, .sfd = -1, .in_open = o->stdin_to_tty, .console_open = o->console_fd >= 0 };
+  struct relay r = { .pid = pid, .o = o, .sfd = -1, .in_open = o->stdin_to_tty, .console_open = o->console_fd >= 0,
+                     .out_fd = o->output ? o->output->out_fd : -1, .err_fd = o->output ? o->output->err_fd : -1,
+                     .log_fd = o->output ? o->output->log_fd : -1,
+                     .out_log.name = "stdout", .err_log.name = "stderr" };
   sigset_t mask;
   forwarded_set(&mask);
   r.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -11,10 +11,19 @@
 
 #include "error.h"
 
+/* Output relayed through ctool, so that it is logged on its way to the
+ * terminal (a container that stays after a foreground run). */
+struct foreground_output {
+  int out_fd, err_fd;  /* the read ends of its stdout and stderr pipes (foreground_wait
+                          closes them); -1 with a pty */
+  int log_fd;          /* its log (logfile.h), O_APPEND */
+};
+
 struct foreground_opts {
   int console_fd;      /* pty master, or -1 */
   bool stdin_to_tty;   /* relay our stdin into the pty (-i) */
   bool sig_proxy;      /* forward signals (--sig-proxy) */
+  const struct foreground_output *output; /* NULL: output not relayed (but the pty's) */
 };
 
 /* Block the signals that will be forwarded (and SIGCHLD, SIGWINCH), so

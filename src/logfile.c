@@ -1,9 +1,12 @@
 #include "logfile.h"
+#include "exit-record.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void
 log_format_time(char *buf, size_t len, int64_t ns)
@@ -18,6 +21,66 @@ log_format_time(char *buf, size_t len, int64_t ns)
   char date[32];
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(buf, len, "%s.%09ld%c%02ld:%02ld", date, frac, sign, off / 3600, (off % 3600) / 60);
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0)
+    {
+      ssize_t w = write(fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return; /* a full disk loses log lines, never the container */
+      p += w;
+      n -= (size_t) w;
+    }
+}
+
+static void
+log_write_record(int log_fd, const char *stream, bool partial, const char *text, size_t len)
+{
+  if (log_fd < 0)
+    return;
+  char head[80];
+  log_format_time(head, sizeof head - 16, time_now_ns());
+  size_t h = strlen(head);
+  h += (size_t) snprintf(head + h, sizeof head - h, " %s %c ", stream, partial ? 'P' : 'F');
+  /* One write per record keeps records whole for concurrent readers. */
+  char rec[sizeof head + LOG_CHUNK_MAX + 1];
+  memcpy(rec, head, h);
+  memcpy(rec + h, text, len);
+  rec[h + len] = '\n';
+  write_all(log_fd, rec, h + len + 1);
+}
+
+void
+log_stream_emit(int log_fd, struct log_stream *s, bool flush)
+{
+  size_t start = 0;
+  for (;;)
+    {
+      char *nl = memchr(s->buf + start, '\n', s->len - start);
+      if (nl == NULL)
+        break;
+      size_t n = (size_t) (nl - (s->buf + start));
+      if (n > 0 && s->buf[start + n - 1] == '\r')
+        log_write_record(log_fd, s->name, false, s->buf + start, n - 1);
+      else
+        log_write_record(log_fd, s->name, false, s->buf + start, n);
+      start += n + 1;
+    }
+  if (start > 0)
+    {
+      memmove(s->buf, s->buf + start, s->len - start);
+      s->len -= start;
+    }
+  if (s->len > 0 && (flush || s->len == sizeof s->buf))
+    {
+      log_write_record(log_fd, s->name, true, s->buf, s->len);
+      s->len = 0;
+    }
 }
 
 /* Parse "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" to ns since the epoch. */

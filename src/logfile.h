@@ -20,6 +20,20 @@
  * with a numeric offset. BUF holds at least 40 bytes. */
 void log_format_time(char *buf, size_t len, int64_t ns);
 
+/* Writing: one stream's output cut into records. The writer reads into
+ * buf + len, adds what it read to len, and calls log_stream_emit. */
+struct log_stream {
+  const char *name;     /* "stdout" or "stderr" */
+  char buf[LOG_CHUNK_MAX];
+  size_t len;
+};
+
+/* Write every complete line buffered in S to LOG_FD (-1: none) as an F
+ * record (a final \r dropped: a pty's line end), one write() each so
+ * that concurrent readers see whole records; the rest stays buffered,
+ * unless FLUSH is set or the buffer is full: then it goes as a P record. */
+void log_stream_emit(int log_fd, struct log_stream *s, bool flush);
+
 /* One record parsed from LINE (without its newline; modified in place). */
 struct log_record {
   const char *time;     /* the timestamp text */

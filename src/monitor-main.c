@@ -28,9 +28,7 @@
 
 struct stream {
   int fd;
-  const char *name;
-  char buf[LOG_CHUNK_MAX];
-  size_t len;
+  struct log_stream log;
 };
 
 struct monitor {
@@ -58,68 +56,23 @@ write_all(int fd, const char *p, size_t n)
     }
 }
 
-static void
-log_record(struct monitor *m, const char *stream, bool partial, const char *text, size_t len)
-{
-  if (m->log_fd < 0)
-    return;
-  char head[80];
-  log_format_time(head, sizeof head - 16, time_now_ns());
-  size_t h = strlen(head);
-  h += (size_t) snprintf(head + h, sizeof head - h, " %s %c ", stream, partial ? 'P' : 'F');
-  /* One write per record keeps records whole for concurrent readers. */
-  char rec[sizeof head + LOG_CHUNK_MAX + 1];
-  memcpy(rec, head, h);
-  memcpy(rec + h, text, len);
-  rec[h + len] = '\n';
-  write_all(m->log_fd, rec, h + len + 1);
-}
-
-/* Emit every complete line in S's buffer; with FLUSH, the rest too. */
-static void
-stream_emit(struct monitor *m, struct stream *s, bool flush)
-{
-  size_t start = 0;
-  for (;;)
-    {
-      char *nl = memchr(s->buf + start, '\n', s->len - start);
-      if (nl == NULL)
-        break;
-      size_t n = (size_t) (nl - (s->buf + start));
-      if (n > 0 && s->buf[start + n - 1] == '\r')
-        log_record(m, s->name, false, s->buf + start, n - 1);
-      else
-        log_record(m, s->name, false, s->buf + start, n);
-      start += n + 1;
-    }
-  if (start > 0)
-    {
-      memmove(s->buf, s->buf + start, s->len - start);
-      s->len -= start;
-    }
-  if (s->len > 0 && (flush || s->len == sizeof s->buf))
-    {
-      log_record(m, s->name, true, s->buf, s->len);
-      s->len = 0;
-    }
-}
-
 /* Read what is there; false at EOF or error. */
 static bool
 stream_read(struct monitor *m, struct stream *s)
 {
-  ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  struct log_stream *l = &s->log;
+  ssize_t n = read(s->fd, l->buf + l->len, sizeof l->buf - l->len);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return true;
   if (n <= 0)
     {
-      stream_emit(m, s, true);
+      log_stream_emit(m->log_fd, l, true);
       close(s->fd);
       s->fd = -1;
       return false;
     }
-  s->len += (size_t) n;
-  stream_emit(m, s, false);
+  l->len += (size_t) n;
+  log_stream_emit(m->log_fd, l, false);
   return true;
 }
 
@@ -207,7 +160,7 @@ monitor_loop(struct monitor *m)
     }
   for (struct stream *s = &m->out; s; s = s == &m->out ? &m->err : NULL)
     if (s->fd >= 0)
-      stream_emit(m, s, true);
+      log_stream_emit(m->log_fd, &s->log, true);
   if (!exited)
     waitpid(m->pid, &status, 0);
   if (pidfd >= 0)
@@ -220,8 +173,8 @@ main(int argc, char **argv)
 {
   static struct monitor m;
   const char *log_path = NULL;
-  m.out = (struct stream){ .fd = -1, .name = "stdout" };
-  m.err = (struct stream){ .fd = -1, .name = "stderr" };
+  m.out = (struct stream){ .fd = -1, .log.name = "stdout" };
+  m.err = (struct stream){ .fd = -1, .log.name = "stderr" };
   m.hold_fd = m.ready_fd = m.log_fd = -1;
   if (parse_args(argc, argv, &m, &log_path) < 0)
     {

@@ -284,6 +284,44 @@ finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t starte
   return 0;
 }
 
+/* The output of a foreground container that stays (not --rm) goes to
+ * its log too, as a detached one's: through pipes that ctool relays
+ * (with a pty, the pty). An --rm container's output is gone with it, so
+ * its stdio stays ctool's own, the fast way. */
+struct fg_output {
+  struct foreground_output relay;
+  int out_w, err_w;  /* the container's ends, closed once it has them */
+};
+
+static void
+fg_output_close(struct fg_output *f)
+{
+  int *fds[] = { &f->relay.out_fd, &f->relay.err_fd, &f->relay.log_fd, &f->out_w, &f->err_w };
+  for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+    if (*fds[i] >= 0)
+      close(*fds[i]), *fds[i] = -1;
+}
+
+static int
+fg_output_open(const struct container *c, bool tty, struct fg_output *f, ctool_error_t *err)
+{
+  *f = (struct fg_output){ .relay = { -1, -1, -1 }, .out_w = -1, .err_w = -1 };
+  cleanup_free char *path = xasprintf("%s/" LOG_FILE, c->dir);
+  f->relay.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (f->relay.log_fd < 0)
+    return ctool_error_set(err, errno, "open the container's log %s", path);
+  if (tty)
+    return 0;
+  int out[2], errp[2];
+  if (pipe2(out, O_CLOEXEC) < 0)
+    return ctool_error_set(err, errno, "create the container's output pipes");
+  f->relay.out_fd = out[0], f->out_w = out[1];
+  if (pipe2(errp, O_CLOEXEC) < 0)
+    return ctool_error_set(err, errno, "create the container's output pipes");
+  f->relay.err_fd = errp[0], f->err_w = errp[1];
+  return 0;
+}
+
 static int
 start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared *p, const struct start_opts *o,
                  int64_t started, int *exit_code, bool *launched, ctool_error_t *err)
@@ -292,6 +330,15 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
   cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (!o->interactive)
     p->cfg.stdin_fd = devnull;
+  bool logged = !json_get_bool(c->meta, META_RM, false);
+  struct fg_output out = { .relay = { -1, -1, -1 }, .out_w = -1, .err_w = -1 };
+  if (logged && fg_output_open(c, tty, &out, err) < 0)
+    {
+      fg_output_close(&out);
+      return -1;
+    }
+  if (out.out_w >= 0)
+    p->cfg.stdout_fd = out.out_w, p->cfg.stderr_fd = out.err_w;
   /* Whatever else ctool inherited stays out of the container. */
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   pid_t pid = 0;
@@ -301,15 +348,21 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
   if (sandbox_start(&p->cfg, &pid, &console, err) < 0)
     {
       foreground_restore_signals(&old_mask);
+      fg_output_close(&out);
       return -1;
     }
   *launched = true;
+  /* Only the container keeps the write ends: its end is our EOF. */
+  for (int *w = &out.out_w; w; w = w == &out.out_w ? &out.err_w : NULL)
+    if (*w >= 0)
+      close(*w), *w = -1;
   cleanup_close int console_fd = console;
   if (save_running(c, pid, getpid(), started, err) < 0)
     {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
       foreground_restore_signals(&old_mask);
+      fg_output_close(&out);
       return -1;
     }
   container_unlock(c);
@@ -317,9 +370,13 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
     .console_fd = tty ? console_fd : -1,
     .stdin_to_tty = tty && o->interactive,
     .sig_proxy = o->sig_proxy,
+    .output = logged ? &out.relay : NULL,
   };
   int status = 0;
-  if (foreground_wait(pid, &fo, &old_mask, &status, err) < 0)
+  int ret = foreground_wait(pid, &fo, &old_mask, &status, err);
+  out.relay.out_fd = out.relay.err_fd = -1; /* closed by foreground_wait */
+  fg_output_close(&out);
+  if (ret < 0)
     return -1;
   *exit_code = exit_code_from_wait_status(status);
   return finish_foreground(ctx, c, started, *exit_code, err);

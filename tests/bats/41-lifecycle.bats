@@ -208,6 +208,30 @@ monitor_pid() {
   assert_output 0
 }
 
+@test "a foreground run keeps its output in the log: stdout, stderr, -t; --rm passes stdio straight" {
+  run -3 --separate-stderr ctool run --name fg "$IMAGE" sh -c 'echo out1; echo err1 >&2; echo out2; printf tail; exit 3'
+  assert_output "$(printf 'out1\nout2\ntail')"
+  [ "$stderr" = err1 ]
+  run -0 --separate-stderr ctool logs fg
+  assert_output "$(printf 'out1\nout2\ntail')"
+  [ "$stderr" = err1 ]
+  # The exit code still comes through; a start -a adds to the log.
+  run -3 ctool start -a fg
+  [ "$(grep -c out1 "$CTOOL_TEST_ROOT/containers/$(inspect_field fg .Id)/ctr.log")" -eq 2 ]
+  run -0 ctool run --name fgt -t "$IMAGE" sh -c 'echo tty1; echo tty2 >&2' < /dev/null
+  assert_output "$(printf 'tty1\r\ntty2\r')"
+  run -0 --separate-stderr ctool logs fgt
+  assert_output "$(printf 'tty1\ntty2')"
+  # --rm: the container's stdout is ctool's own (here a file), no relay.
+  ctool run --rm "$IMAGE" sh -c 'readlink /proc/self/fd/1' > "$BATS_TEST_TMPDIR/out"
+  run -0 cat "$BATS_TEST_TMPDIR/out"
+  refute_output --partial pipe:
+  run -0 ctool run --name fgp "$IMAGE" sh -c 'readlink /proc/self/fd/1'
+  assert_output --partial pipe:
+  run -0 ctool rm fg fgt fgp
+  assert_nothing_left
+}
+
 @test "kill -9 of a monitor: ps still shows the container, stop and rm work, nothing is left" {
   ctool run -d --name orphan "$IMAGE" sleep 1000 >/dev/null
   local mon pid
