@@ -4,12 +4,14 @@
 #     bash tests/run-tests.sh
 #
 # installs the packages, builds out of tree with -Werror and ASan/UBSan,
-# runs the unit tests (make check) and make distcheck, prepares the host
+# runs the unit tests (make check), a short run of every fuzz target and
+# make distcheck, prepares the host
 # (test user, devices, delegated cgroup), starts the local registries, builds
 # the fixture images, runs every bats file as the unprivileged test user,
 # boots a VM with systemd and cgroup v2 to run tests/vm-bats there, and
 # ends with one line:  N passed, N failed[, N skipped]
-# (unit test cases + bats tests + the build steps, each counted once).
+# (unit test cases + fuzz targets + bats tests + the build steps, each
+# counted once).
 # Exit status 0 only when nothing failed.
 #
 # Environment (all optional):
@@ -24,6 +26,8 @@
 #   CTOOL_TEST_VM         0 to skip the systemd + cgroup v2 stage in a VM
 #                         (tests/vm/stage.sh; CTOOL_VM_BATS and
 #                         CTOOL_VM_TIMEOUT choose its files and deadline)
+#   CTOOL_TEST_FUZZ_TIME  seconds each libFuzzer target runs (default 5;
+#                         0 skips the stage; `make fuzz` runs longer)
 #   JOBS                  make -j (default: the number of CPUs)
 set -uo pipefail
 
@@ -138,6 +142,22 @@ step "configure (--enable-werror --enable-sanitizers)" do_configure
 step "make -j$jobs" do_make
 note "make check (unit tests)"
 do_check || { failed=$((failed + 1)); echo "run-tests: FAILED: make check" >&2; }
+
+# A bounded run of each libFuzzer target (tests/fuzz/run.sh builds them
+# with clang, ASan and UBSan): each target is one test; all are skipped,
+# with the reason, when clang is missing.
+fuzz_time=${CTOOL_TEST_FUZZ_TIME:-5}
+if [ "$fuzz_time" != 0 ]; then
+  note "fuzz (${fuzz_time}s per target)"
+  FUZZ_TIME=$fuzz_time FUZZ_OUT=$stage/fuzz JOBS=$jobs sh "$top/tests/fuzz/run.sh" 2>&1 | tee "$logs/fuzz.tap"
+  fuzz_rc=${PIPESTATUS[0]}
+  read -r fp ff fs < <(tap_counts "$logs/fuzz.tap")
+  add_counts "$fp" "$ff" "$fs"
+  if [ "$fuzz_rc" != 0 ] && [ "$ff" = 0 ]; then
+    failed=$((failed + 1))
+    echo "run-tests: the fuzz stage exited with $fuzz_rc without a failing target" >&2
+  fi
+fi
 step "make install (into $prefix)" do_install
 
 # --- host, registries, fixtures ---------------------------------------------
