@@ -1,6 +1,11 @@
 /* The systemd manager: a transient scope per container, made by the user's
  * own systemd instance over D-Bus (StartTransientUnit), with Delegate=yes
- * so that the scope's cgroup is ours to configure. */
+ * so that the scope's cgroup is ours to configure.
+ *
+ * libsystemd is loaded with dlopen the first time this manager is used:
+ * linked in, it and what it pulls (libgcrypt, liblzma, libzstd, liblz4)
+ * cost every ctool command a millisecond and a megabyte, mostly for
+ * hosts and commands that never talk to systemd. */
 #include "cgroup-internal.h"
 #include "util.h"
 
@@ -11,7 +16,67 @@
 #include <unistd.h>
 
 #ifdef HAVE_SYSTEMD
+#include <dlfcn.h>
 #include <systemd/sd-bus.h>
+
+#define LIBSYSTEMD_SONAME "libsystemd.so.0"
+
+/* The few sd-bus calls this file makes, resolved from libsystemd. */
+static struct {
+  __typeof__(sd_bus_default_user) *default_user;
+  __typeof__(sd_bus_open_user) *open_user;
+  __typeof__(sd_bus_flush_close_unref) *flush_close_unref;
+  __typeof__(sd_bus_message_new_method_call) *message_new_method_call;
+  __typeof__(sd_bus_message_append) *message_append;
+  __typeof__(sd_bus_message_open_container) *message_open_container;
+  __typeof__(sd_bus_message_close_container) *message_close_container;
+  __typeof__(sd_bus_message_unref) *message_unref;
+  __typeof__(sd_bus_call) *call;
+  __typeof__(sd_bus_call_method) *call_method;
+  __typeof__(sd_bus_error_free) *error_free;
+} sdb;
+
+/* 0 once the functions above are there; else -1 and ERR says why (once
+ * failed, it stays failed: the library does not appear mid-command). */
+static int
+sdbus_load(ctool_error_t *err)
+{
+  static int state;     /* 0 not tried, 1 loaded, -1 failed */
+  static char why[256];
+  if (state == 0)
+    {
+      void *h = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+      const char *missing = NULL;
+      if (h == NULL)
+        snprintf(why, sizeof why, "%s", dlerror());
+#define SDBUS_SYM(field, name)                                                                                        \
+  if (h && missing == NULL && (*(void **) &sdb.field = dlsym(h, name)) == NULL)                                       \
+    missing = name;
+      SDBUS_SYM(default_user, "sd_bus_default_user")
+      SDBUS_SYM(open_user, "sd_bus_open_user")
+      SDBUS_SYM(flush_close_unref, "sd_bus_flush_close_unref")
+      SDBUS_SYM(message_new_method_call, "sd_bus_message_new_method_call")
+      SDBUS_SYM(message_append, "sd_bus_message_append")
+      SDBUS_SYM(message_open_container, "sd_bus_message_open_container")
+      SDBUS_SYM(message_close_container, "sd_bus_message_close_container")
+      SDBUS_SYM(message_unref, "sd_bus_message_unref")
+      SDBUS_SYM(call, "sd_bus_call")
+      SDBUS_SYM(call_method, "sd_bus_call_method")
+      SDBUS_SYM(error_free, "sd_bus_error_free")
+#undef SDBUS_SYM
+      if (h && missing)
+        snprintf(why, sizeof why, "%s has no %s", LIBSYSTEMD_SONAME, missing);
+      state = h && missing == NULL ? 1 : -1;
+      if (state < 0)
+        log_debug("systemd cgroup manager: %s", why);
+    }
+  if (state < 0)
+    return ctool_error_set(err, 0,
+                           "cannot load libsystemd (%s): install it (apt-get install libsystemd0) or use "
+                           "--cgroup-manager cgroupfs",
+                           why);
+  return 0;
+}
 
 static bool
 systemd_available(void)
@@ -21,19 +86,28 @@ systemd_available(void)
   const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
   if (cgroup2_mount() == NULL || strcmp(cgroup2_mount(), "/sys/fs/cgroup") != 0)
     return false;
-  if (addr && *addr)
-    return true;
-  if (rt == NULL)
-    return false;
-  cleanup_free char *bus = xasprintf("%s/bus", rt);
-  return access(bus, F_OK) == 0;
+  if (!(addr && *addr))
+    {
+      if (rt == NULL)
+        return false;
+      cleanup_free char *bus = xasprintf("%s/bus", rt);
+      if (access(bus, F_OK) != 0)
+        return false;
+    }
+  ctool_error_t err = NULL;
+  if (sdbus_load(&err) < 0)
+    {
+      ctool_error_free(&err);
+      return false;
+    }
+  return true;
 }
 
 static void
 cleanup_busp(sd_bus **b)
 {
   if (*b)
-    sd_bus_flush_close_unref(*b);
+    sdb.flush_close_unref(*b);
 }
 
 static int
@@ -44,16 +118,16 @@ append_properties(sd_bus_message *m, const char *id, pid_t pid)
    * when the cgroup it came from is not the user's (an SSH login). */
   int r;
   cleanup_free char *desc = xasprintf("ctool container %s", id);
-  if ((r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "Description", "s", desc)) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 2, (uint32_t) pid, (uint32_t) getpid())) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1)) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "Slice", "s", "user.slice")) < 0
+  if ((r = sdb.message_open_container(m, 'a', "(sv)")) < 0
+      || (r = sdb.message_append(m, "(sv)", "Description", "s", desc)) < 0
+      || (r = sdb.message_append(m, "(sv)", "PIDs", "au", 2, (uint32_t) pid, (uint32_t) getpid())) < 0
+      || (r = sdb.message_append(m, "(sv)", "Delegate", "b", 1)) < 0
+      || (r = sdb.message_append(m, "(sv)", "Slice", "s", "user.slice")) < 0
       /* Report OOM kills ourselves instead of systemd stopping the scope. */
-      || (r = sd_bus_message_append(m, "(sv)", "OOMPolicy", "s", "continue")) < 0
-      || (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
+      || (r = sdb.message_append(m, "(sv)", "OOMPolicy", "s", "continue")) < 0
+      || (r = sdb.message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
     return r;
-  return sd_bus_message_close_container(m);
+  return sdb.message_close_container(m);
 }
 
 static bool
@@ -83,37 +157,39 @@ static int
 systemd_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
 {
   *path = NULL;
+  if (sdbus_load(err) < 0)
+    return -1;
   __attribute__((cleanup(cleanup_busp))) sd_bus *bus = NULL;
-  int r = sd_bus_default_user(&bus);
+  int r = sdb.default_user(&bus);
   if (r < 0)
     return ctool_error_set(err, -r, "connect to the user's systemd over D-Bus (use --cgroup-manager cgroupfs, or 'loginctl enable-linger' for a user instance)");
   cleanup_free char *unit = xasprintf("ctool-%s.scope", id);
   sd_bus_message *m = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus_message *reply = NULL;
-  r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+  r = sdb.message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                      "org.freedesktop.systemd1.Manager", "StartTransientUnit");
   if (r >= 0)
-    r = sd_bus_message_append(m, "ss", unit, "fail");
+    r = sdb.message_append(m, "ss", unit, "fail");
   if (r >= 0)
     r = append_properties(m, id, pid);
   if (r >= 0)
-    r = sd_bus_message_append(m, "a(sa(sv))", 0);
+    r = sdb.message_append(m, "a(sa(sv))", 0);
   if (r < 0)
     {
-      sd_bus_message_unref(m);
+      sdb.message_unref(m);
       return ctool_error_set(err, -r, "build the StartTransientUnit request");
     }
-  r = sd_bus_call(bus, m, 0, &e, &reply);
-  sd_bus_message_unref(m);
-  sd_bus_message_unref(reply);
+  r = sdb.call(bus, m, 0, &e, &reply);
+  sdb.message_unref(m);
+  sdb.message_unref(reply);
   if (r < 0)
     {
       ctool_error_set(err, 0, "systemd could not create %s: %s", unit, e.message ? e.message : strerror(-r));
-      sd_bus_error_free(&e);
+      sdb.error_free(&e);
       return -1;
     }
-  sd_bus_error_free(&e);
+  sdb.error_free(&e);
   cleanup_free char *scope = wait_for_scope(pid, unit);
   if (scope == NULL)
     return ctool_error_set(err, 0, "systemd created %s but the container did not appear in it", unit);
@@ -143,24 +219,26 @@ cgroup_systemd_attach(const char *path, pid_t pid, ctool_error_t *err)
   cleanup_free char *sub = NULL;
   if (split_scope_path(path, &unit, &sub) < 0)
     return ctool_error_set(err, 0, "%s is not in a scope of ctool's", path);
+  if (sdbus_load(err) < 0)
+    return -1;
   __attribute__((cleanup(cleanup_busp))) sd_bus *bus = NULL;
-  int r = sd_bus_open_user(&bus);
+  int r = sdb.open_user(&bus);
   if (r < 0)
     return ctool_error_set(err, -r, "connect to the user's systemd over D-Bus");
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus_message *reply = NULL;
-  r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+  r = sdb.call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                          "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit", &e, &reply, "ssau", unit, sub,
                          1, (uint32_t) pid);
-  sd_bus_message_unref(reply);
+  sdb.message_unref(reply);
   if (r < 0)
     {
       ctool_error_set(err, 0, "systemd could not move process %d into %s%s: %s", (int) pid, unit, sub,
                       e.message ? e.message : strerror(-r));
-      sd_bus_error_free(&e);
+      sdb.error_free(&e);
       return -1;
     }
-  sd_bus_error_free(&e);
+  sdb.error_free(&e);
   return 0;
 }
 

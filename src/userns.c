@@ -1,5 +1,5 @@
 /* User namespaces: subordinate ID ranges (/etc/subuid, /etc/subgid,
- * libsubid), the ID maps built from them, writing the maps with
+ * libsubid when nsswitch.conf has a subid: line), the ID maps built from them, writing the maps with
  * newuidmap/newgidmap, and running a function as root in a fresh user
  * namespace with a typed parent/child channel. */
 #include "userns.h"
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_LIBSUBID
+#include <dlfcn.h>
 #include <shadow/subid.h>
 #endif
 
@@ -151,16 +152,34 @@ subid_owner_matches(const char *owner, const char *name, uid_t uid)
   return str_to_u64(owner, &v) && v == (unsigned long long) uid;
 }
 
+/* Add [START, START+COUNT) to OUT without the IDs OUT already has: the
+ * same range listed by name and by UID, or two that overlap, would give
+ * a map the kernel refuses (no host ID may appear twice). */
 static void
 ranges_add(struct subid_ranges *out, uint32_t start, uint32_t count, const char *where)
 {
+  uint64_t s = start, e = (uint64_t) start + count;
+  for (size_t i = 0; i < out->n && s < e; i++)
+    {
+      uint64_t rs = out->r[i].start, re = rs + out->r[i].count;
+      if (e <= rs || s >= re)
+        continue;
+      log_debug("%s: %u:%u overlaps %u:%u; using each ID once", where, start, count, out->r[i].start,
+                out->r[i].count);
+      /* The part below this range (it missed the ranges before it). */
+      if (s < rs)
+        ranges_add(out, (uint32_t) s, (uint32_t) (rs - s), where);
+      s = re;
+    }
+  if (s >= e)
+    return;
   if (out->n == SUBID_MAX)
     {
       log_debug("%s: more than %d ranges; ignoring %u:%u", where, SUBID_MAX, start, count);
       return;
     }
-  out->r[out->n].start = start;
-  out->r[out->n].count = count;
+  out->r[out->n].start = (uint32_t) s;
+  out->r[out->n].count = (uint32_t) (e - s);
   out->n++;
 }
 
@@ -191,27 +210,17 @@ current_user_name(void)
   return xasprintf("%u", (unsigned) getuid());
 }
 
-#ifdef HAVE_LIBSUBID
-/* libsubid logs to stderr unless told otherwise; give it a sink that does
- * not leak into children. */
-static void
-libsubid_quiet_init(void)
+const char *
+nsswitch_file_path(void)
 {
-  static bool done;
-  if (done)
-    return;
-  done = true;
-  FILE *sink = fopen("/dev/null", "we");
-  if (sink)
-    subid_init("ctool", sink);
+  const char *env = getenv("CTOOL_NSSWITCH_FILE");
+  return env && *env ? env : "/etc/nsswitch.conf";
 }
 
-/* libsubid asks the module named on the "subid:" line of nsswitch.conf,
- * else it reads the files. "nss: sss" or NULL for the files. */
-static char *
-libsubid_backend(void)
+char *
+nsswitch_subid_module(const char *path)
 {
-  cleanup_file FILE *f = fopen("/etc/nsswitch.conf", "re");
+  cleanup_file FILE *f = fopen(path, "re");
   cleanup_free char *line = NULL;
   size_t cap = 0;
   while (f && getline(&line, &cap, f) > 0)
@@ -221,20 +230,73 @@ libsubid_backend(void)
         continue;
       p += strlen("subid:");
       p += strspn(p, " \t");
-      p[strcspn(p, " \t\n#")] = '\0';
-      if (*p == '\0' || strcmp(p, "files") == 0)
-        return NULL;
-      return xasprintf("nss: %s", p);
+      p[strcspn(p, " \t\r\n#")] = '\0';
+      return xstrdup(*p ? p : "files");
     }
   return NULL;
 }
 
+#ifdef HAVE_LIBSUBID
+/* libsubid is loaded only when nsswitch.conf asks for it: linked in, it
+ * and what it pulls (libpam, libselinux, libsemanage, libaudit, ...) cost
+ * every command a millisecond and a megabyte. */
+#ifdef SUBID_ABI_MAJOR
+#define LIBSUBID_SONAME_(major) "libsubid.so." #major
+#define LIBSUBID_SONAME_X(major) LIBSUBID_SONAME_(major)
+#define LIBSUBID_SONAME LIBSUBID_SONAME_X(SUBID_ABI_MAJOR)
+#else
+#define LIBSUBID_SONAME "libsubid.so.4"
+#endif
+
+static struct {
+  __typeof__(subid_init) *init;   /* NULL where the library has none */
+  __typeof__(subid_get_uid_ranges) *get_uid_ranges;
+  __typeof__(subid_get_gid_ranges) *get_gid_ranges;
+} libsubid;
+
+/* 0 once libsubid's functions are there (loaded once per process). */
 static int
-ranges_from_libsubid(enum subid_kind kind, const char *name, struct subid_ranges *out)
+libsubid_load(void)
+{
+  static int state; /* 0 not tried, 1 loaded, -1 failed */
+  if (state != 0)
+    return state > 0 ? 0 : -1;
+  state = -1;
+  void *h = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    {
+      log_debug("libsubid: %s", dlerror());
+      return -1;
+    }
+  *(void **) &libsubid.init = dlsym(h, "subid_init");
+  *(void **) &libsubid.get_uid_ranges = dlsym(h, "subid_get_uid_ranges");
+  *(void **) &libsubid.get_gid_ranges = dlsym(h, "subid_get_gid_ranges");
+  if (libsubid.get_uid_ranges == NULL || libsubid.get_gid_ranges == NULL)
+    {
+      log_debug("libsubid: %s lacks subid_get_uid_ranges or subid_get_gid_ranges", LIBSUBID_SONAME);
+      return -1;
+    }
+  /* It logs to stderr unless told otherwise: give it a sink that does not
+   * leak into children. */
+  FILE *sink = fopen("/dev/null", "we");
+  if (sink && libsubid.init)
+    libsubid.init("ctool", sink);
+  else if (sink)
+    fclose(sink);
+  state = 1;
+  return 0;
+}
+
+static int
+ranges_from_libsubid(enum subid_kind kind, const char *name, const char *module, struct subid_ranges *out)
 {
   struct subid_range *list = NULL;
-  libsubid_quiet_init();
-  int n = kind == SUBID_UID ? subid_get_uid_ranges(name, &list) : subid_get_gid_ranges(name, &list);
+  if (libsubid_load() < 0)
+    {
+      log_debug("libsubid cannot be loaded; reading %s", subid_file_path(kind));
+      return -1;
+    }
+  int n = kind == SUBID_UID ? libsubid.get_uid_ranges(name, &list) : libsubid.get_gid_ranges(name, &list);
   if (n < 0)
     {
       log_debug("libsubid: no answer for %s (%d); reading %s", name, n, subid_file_path(kind));
@@ -251,28 +313,43 @@ ranges_from_libsubid(enum subid_kind kind, const char *name, struct subid_ranges
   free(list);
   if (out->n > 0)
     {
-      cleanup_free char *backend = libsubid_backend();
-      snprintf(out->source, sizeof out->source, "libsubid (%s)",
-               backend ? backend : subid_file_path(kind));
+      if (strcmp(module, "files") == 0)
+        snprintf(out->source, sizeof out->source, "libsubid (%s)", subid_file_path(kind));
+      else
+        snprintf(out->source, sizeof out->source, "libsubid (nss: %s)", module);
     }
   return 0;
 }
 #endif
 
+/* NAME's ranges of KIND: through libsubid when MODULE (nsswitch.conf's
+ * subid: line, NULL when it has none) asks for it and ctool was built
+ * with it, else (or when it knows none) from the file. */
+static int
+ranges_lookup(enum subid_kind kind, const char *name, const char *module, struct subid_ranges *out,
+              ctool_error_t *err)
+{
+  memset(out, 0, sizeof *out);
+  if (module && !subid_path_overridden(kind))
+    {
+#ifdef HAVE_LIBSUBID
+      if (ranges_from_libsubid(kind, name, module, out) == 0 && out->n > 0)
+        return 0;
+      memset(out, 0, sizeof *out);
+#else
+      log_debug("%s names '%s' for subid, but ctool was built without libsubid; reading %s", nsswitch_file_path(),
+                module, subid_file_path(kind));
+#endif
+    }
+  return subid_ranges_from_file(subid_file_path(kind), name, getuid(), out, err);
+}
+
 int
 subid_ranges_for_user(enum subid_kind kind, struct subid_ranges *out, ctool_error_t *err)
 {
   cleanup_free char *name = current_user_name();
-  memset(out, 0, sizeof *out);
-#ifdef HAVE_LIBSUBID
-  if (!subid_path_overridden(kind))
-    {
-      if (ranges_from_libsubid(kind, name, out) == 0 && out->n > 0)
-        return 0;
-      memset(out, 0, sizeof *out);
-    }
-#endif
-  return subid_ranges_from_file(subid_file_path(kind), name, getuid(), out, err);
+  cleanup_free char *module = nsswitch_subid_module(nsswitch_file_path());
+  return ranges_lookup(kind, name, module, out, err);
 }
 
 /* The lowest start >= 100000 whose 65536 IDs overlap no entry of PATH. */
@@ -410,10 +487,10 @@ idmap_to_container(const struct idmap *map, bool gid, uint32_t host_id)
 }
 
 static void
-read_ranges_or_warn(enum subid_kind kind, struct subid_ranges *out)
+read_ranges_or_warn(enum subid_kind kind, const char *name, const char *module, struct subid_ranges *out)
 {
   ctool_error_t err = NULL;
-  if (subid_ranges_for_user(kind, out, &err) < 0)
+  if (ranges_lookup(kind, name, module, out, &err) < 0)
     {
       log_warn("%s", err->msg);
       ctool_error_free(&err);
@@ -425,12 +502,13 @@ int
 idmap_for_user(struct idmap *out, bool keep_id, ctool_error_t *err)
 {
   struct subid_ranges uids, gids;
-  read_ranges_or_warn(SUBID_UID, &uids);
-  read_ranges_or_warn(SUBID_GID, &gids);
+  cleanup_free char *user = current_user_name();
+  cleanup_free char *module = nsswitch_subid_module(nsswitch_file_path());
+  read_ranges_or_warn(SUBID_UID, user, module, &uids);
+  read_ranges_or_warn(SUBID_GID, user, module, &gids);
   idmap_build(&uids, &gids, getuid(), getgid(), keep_id, out);
   if (out->single)
     {
-      cleanup_free char *user = current_user_name();
       cleanup_free char *fix = subid_fix_command(user);
       cleanup_free char *what = NULL;
       if (uids.n == 0 && gids.n == 0)

@@ -43,7 +43,7 @@ struct subid_ranges {
     uint32_t count;
   } r[SUBID_MAX];
   size_t n;
-  char source[64];      /* "/etc/subuid", "libsubid (/etc/subuid)"; "" when none found */
+  char source[64];      /* "/etc/subuid", "libsubid (/etc/subuid)", "libsubid (nss: sss)"; "" when none */
 };
 
 enum subid_kind { SUBID_UID, SUBID_GID };
@@ -60,8 +60,16 @@ bool subid_owner_matches(const char *owner, const char *name, uid_t uid);
 /* The ranges of the user NAME (may be NULL) or UID in PATH. */
 int subid_ranges_from_file(const char *path, const char *name, uid_t uid, struct subid_ranges *out,
                            ctool_error_t *err);
-/* The current user's ranges: libsubid when built with it, else (or when
- * it knows none) the file. Read fresh every call. */
+/* /etc/nsswitch.conf; $CTOOL_NSSWITCH_FILE overrides it (tests). */
+const char *nsswitch_file_path(void);
+/* The module on the "subid:" line of the nsswitch.conf at PATH ("files"
+ * for an empty one; malloc'd), or NULL when there is no such line or no
+ * such file. */
+char *nsswitch_subid_module(const char *path);
+/* The current user's ranges, by name and by UID. When nsswitch.conf has a
+ * subid: line and ctool was built with libsubid, libsubid is loaded
+ * (dlopen) and asked first, as it asks that module; else, or when it knows
+ * none, the file is read directly. Read fresh every call. */
 int subid_ranges_for_user(enum subid_kind kind, struct subid_ranges *out, ctool_error_t *err);
 /* The exact command an admin runs to give USER 65536 subordinate UIDs and
  * GIDs that overlap nobody's: "sudo usermod --add-subuids 100000-165535
@@ -78,7 +86,8 @@ void idmap_build(const struct subid_ranges *uids, const struct subid_ranges *gid
 int64_t idmap_to_container(const struct idmap *map, bool gid, uint32_t host_id);
 
 /* Container 0 -> the user, 1..N -> the subordinate ranges from /etc/subuid
- * and /etc/subgid (by name and by UID; libsubid when built with it). Read
+ * and /etc/subgid (by name and by UID; libsubid as subid_ranges_for_user
+ * says). Read
  * fresh every call, never cached. No ranges: a single-ID map and a
  * warning that says how to add ranges. KEEP_ID maps the user to its own
  * UID inside (--userns=keep-id). */

@@ -57,6 +57,64 @@ problem() {
   [ "$(problem subuid)" = null ]
 }
 
+# Whether $CTOOL was built with libsubid (it names the library it dlopens).
+built_with_libsubid() {
+  grep -q -a 'libsubid\.so\.' "$CTOOL"
+}
+
+@test "info: without a subid: line in nsswitch.conf, /etc/subuid is read directly and libsubid is not loaded" {
+  local user start
+  user=$(id -un)
+  IFS=: read -r _ start _ < <(grep "^$user:" /etc/subuid | head -n1)
+  [ -n "$start" ] || skip "$user has no range in /etc/subuid"
+  printf 'passwd: files\n# subid: sss\n' > "$BATS_TEST_TMPDIR/nsswitch.conf"
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf info_json
+  [ "$(q .host.subuid.source)" = /etc/subuid ]
+  [ "$(q .host.subgid.source)" = /etc/subgid ]
+  [ "$(q '.host.subuid.ranges[0].start')" = "$start" ]
+  # The dynamic loader lists every library it opens.
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf LD_DEBUG=files run -0 --separate-stderr ctool info --format json
+  [[ "$stderr" != *libsubid* ]] || fail "libsubid was loaded: $(grep libsubid <<< "$stderr" | head -n 3)"
+}
+
+@test "info: a subid: line in nsswitch.conf makes ctool ask libsubid (loaded then), with the same ranges" {
+  built_with_libsubid || skip "$CTOOL was built without libsubid"
+  local user start count
+  user=$(id -un)
+  IFS=: read -r _ start count < <(grep "^$user:" /etc/subuid | head -n1)
+  [ -n "$start" ] || skip "$user has no range in /etc/subuid"
+  # libsubid reads the real nsswitch.conf (no subid: line here): the files.
+  printf 'passwd: files\nsubid:  files   # through libsubid\n' > "$BATS_TEST_TMPDIR/nsswitch.conf"
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf info_json
+  [ "$(q .host.subuid.source)" = "libsubid (/etc/subuid)" ]
+  [ "$(q .host.subgid.source)" = "libsubid (/etc/subgid)" ]
+  [ "$(q '.host.subuid.ranges[0].start')" = "$start" ]
+  [ "$(q '.host.subuid.ranges[0].count')" = "$count" ]
+  [ "$(q -c '.host.idMappings.uidmap[1]')" = "{\"container_id\":1,\"host_id\":$start,\"size\":$count}" ]
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf LD_DEBUG=files run -0 --separate-stderr ctool info --format json
+  [[ "$stderr" == *"file=libsubid.so."* ]] || fail "libsubid was not loaded"
+  # A module libsubid is asked for is named as the source.
+  printf 'subid: sss\n' > "$BATS_TEST_TMPDIR/nsswitch.conf"
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf info_json
+  [ "$(q .host.subuid.source)" = "libsubid (nss: sss)" ]
+  # CTOOL_SUBUID_FILE still wins: libsubid is not asked.
+  printf '%s:300000:1000\n' "$user" > "$BATS_TEST_TMPDIR/subuid"
+  CTOOL_NSSWITCH_FILE=$BATS_TEST_TMPDIR/nsswitch.conf CTOOL_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid info_json
+  [ "$(q .host.subuid.source)" = "$BATS_TEST_TMPDIR/subuid" ]
+  [ "$(q '.host.subuid.ranges[0].start')" = 300000 ]
+}
+
+@test "info: the same subordinate range listed by name and by UID is mapped once" {
+  local user start count
+  user=$(id -un)
+  IFS=: read -r _ start count < <(grep "^$user:" /etc/subuid | head -n1)
+  [ -n "$start" ] || skip "$user has no range in /etc/subuid"
+  printf '%s:%s:%s\n%s:%s:%s\n' "$user" "$start" "$count" "$(id -u)" "$start" "$count" > "$BATS_TEST_TMPDIR/subuid"
+  CTOOL_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid info_json
+  [ "$(q '.host.subuid.ranges | length')" = 1 ]
+  [ "$(q -c '.host.idMappings.uidmap | length')" = 2 ]
+}
+
 @test "info: user namespaces work here, and newuidmap/newgidmap are found with their privileges" {
   info_json
   [ "$(q .host.userNamespaces.works)" = true ]

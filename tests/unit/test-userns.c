@@ -115,6 +115,80 @@ test_unreadable_file_is_an_error(void **state)
   ctool_error_free(&err);
 }
 
+static void
+test_overlapping_ranges_use_each_id_once(void **state)
+{
+  struct subid_ranges r;
+  /* The same range by name and by UID: one range. */
+  read_ranges("alice:100000:65536\n1500:100000:65536\n", "alice", 1500, &r);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.r[0].start, 100000);
+  assert_int_equal(r.r[0].count, 65536);
+  /* A partial overlap: only the new part of the second. */
+  read_ranges("alice:100000:1000\nalice:100500:1000\n", "alice", 1500, &r);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.r[1].start, 101000);
+  assert_int_equal(r.r[1].count, 500);
+  /* A range around an earlier one: the parts below and above it. */
+  read_ranges("alice:100500:100\n1500:100000:1000\n", "alice", 1500, &r);
+  assert_int_equal(r.n, 3);
+  assert_int_equal(r.r[0].start, 100500);
+  assert_int_equal(r.r[0].count, 100);
+  assert_int_equal(r.r[1].start, 100000);
+  assert_int_equal(r.r[1].count, 500);
+  assert_int_equal(r.r[2].start, 100600);
+  assert_int_equal(r.r[2].count, 400);
+  /* Inside an earlier one: nothing new. */
+  read_ranges("alice:100000:1000\nalice:100010:10\n", "alice", 1500, &r);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.r[0].count, 1000);
+}
+
+/* nsswitch_subid_module of a file with CONTENT (malloc'd or NULL). */
+static char *
+subid_module_of(const char *content)
+{
+  cleanup_free char *path = temp_file(content);
+  char *module = nsswitch_subid_module(path);
+  unlink(path);
+  return module;
+}
+
+static void
+test_nsswitch_subid_line(void **state)
+{
+  cleanup_free char *sss = subid_module_of("passwd: files\nsubid:   sss   # SSSD\n");
+  assert_string_equal(sss, "sss");
+  cleanup_free char *files = subid_module_of("  subid:files\n");
+  assert_string_equal(files, "files");
+  cleanup_free char *empty = subid_module_of("subid:\n");
+  assert_string_equal(empty, "files");
+  cleanup_free char *crlf = subid_module_of("subid: sss\r\n");
+  assert_string_equal(crlf, "sss");
+}
+
+static void
+test_nsswitch_without_subid_line(void **state)
+{
+  cleanup_free char *none = subid_module_of("passwd: files systemd\ngroup: files\n");
+  assert_null(none);
+  cleanup_free char *commented = subid_module_of("# subid: sss\n#subid: sss\n");
+  assert_null(commented);
+  cleanup_free char *other = subid_module_of("subidx: sss\nnetgroup: subid\n");
+  assert_null(other);
+  assert_null(nsswitch_subid_module("/nonexistent/nsswitch.conf"));
+}
+
+static void
+test_nsswitch_path_override(void **state)
+{
+  unsetenv("CTOOL_NSSWITCH_FILE");
+  assert_string_equal(nsswitch_file_path(), "/etc/nsswitch.conf");
+  setenv("CTOOL_NSSWITCH_FILE", "/tmp/nss", 1);
+  assert_string_equal(nsswitch_file_path(), "/tmp/nss");
+  unsetenv("CTOOL_NSSWITCH_FILE");
+}
+
 static struct subid_ranges
 ranges1(uint32_t start, uint32_t count)
 {
@@ -318,6 +392,10 @@ main(void)
     cmocka_unit_test(test_other_users_only),
     cmocka_unit_test(test_missing_file_is_no_ranges),
     cmocka_unit_test(test_unreadable_file_is_an_error),
+    cmocka_unit_test(test_overlapping_ranges_use_each_id_once),
+    cmocka_unit_test(test_nsswitch_subid_line),
+    cmocka_unit_test(test_nsswitch_without_subid_line),
+    cmocka_unit_test(test_nsswitch_path_override),
     cmocka_unit_test(test_idmap_root_is_user),
     cmocka_unit_test(test_idmap_keep_id),
     cmocka_unit_test(test_idmap_keep_id_high_uid),
