@@ -3,6 +3,7 @@
 #include "fsutil.h"
 #include "jsonutil.h"
 #include "layer.h"
+#include "manifest.h"
 #include "platform.h"
 #include "reference.h"
 #include "util.h"
@@ -11,7 +12,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +34,6 @@ image_archive_format_parse(const char *name)
   if (strcmp(name, "docker-archive") == 0)
     return IMAGE_ARCHIVE_DOCKER;
   return -1;
-}
-
-static void
-sha256_string(const void *data, size_t len, char out[72])
-{
-  unsigned char raw[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  static const char hex[] = "0123456789abcdef";
-  EVP_Digest(data, len, raw, &n, EVP_sha256(), NULL);
-  strcpy(out, "sha256:");
-  for (unsigned i = 0; i < n; i++)
-    {
-      out[7 + 2 * i] = hex[raw[i] >> 4];
-      out[8 + 2 * i] = hex[raw[i] & 0xf];
-    }
-  out[7 + 2 * n] = '\0';
 }
 
 /* ---------- writing ---------- */
@@ -680,7 +664,7 @@ load_docker(struct image_store *s, struct loaded_archive *la, store_extract_fn e
       size_t len;
       const char *text = json_object_to_json_string_length(m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
       char digest[72];
-      sha256_string(text, len, digest);
+      digest_sha256(text, len, digest);
       if (store_write_blob(s, digest, text, len, err) < 0)
         return -1;
       cleanup_strv char **names = NULL;

@@ -1,10 +1,10 @@
 #include "manifest.h"
 #include "jsonutil.h"
+#include "sha256.h"
 #include "store.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,16 +15,13 @@ static const char schema1_hint[]
 
 /* ------------------------------------------------------------ digests */
 
+/* Manifests and configs are small: common/sha256.c, so that the commands
+ * that read images need no libcrypto. */
 void
 digest_sha256(const void *data, size_t len, char out[72])
 {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
   memcpy(out, "sha256:", 7);
-  for (unsigned i = 0; i < md_len && i < 32; i++)
-    snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-  out[71] = '\0';
+  sha256_hex(data, len, out + 7);
 }
 
 int

@@ -1,12 +1,13 @@
 /* The per-user content store (see store.h for the layout and the locks). */
 #include "store.h"
+#include "store-internal.h"
 #include "fsutil.h"
+#include "sha256.h"
 #include "jsonutil.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,32 +18,6 @@
 
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-
-struct image_store {
-  char *root;
-  int rootfd;
-  int blobsfd;     /* blobs/sha256 */
-  int layersfd;    /* layers */
-  int locksfd;     /* locks */
-  int tmpfd;       /* tmp */
-  /* Our private work dir under tmp/, made on the first write. */
-  char *work_name;
-  int workfd;
-  int work_lockfd;
-  /* gc.lock held shared while we have data not yet in index.json. */
-  int gc_lockfd;
-  unsigned holds;  /* store_hold_writes nesting */
-  store_remove_fn remover;
-  void *remover_data;
-};
-
-struct blob_writer {
-  struct image_store *s;
-  int fd;
-  char *tmp_name;   /* under the work dir */
-  EVP_MD_CTX *md;
-  size_t size;
-};
 
 /* ---------- digests ---------- */
 
@@ -57,28 +32,6 @@ store_digest_valid(const char *digest)
   return true;
 }
 
-static void
-hex_encode(const unsigned char *raw, size_t n, char *out)
-{
-  static const char hex[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++)
-    {
-      out[2 * i] = hex[raw[i] >> 4];
-      out[2 * i + 1] = hex[raw[i] & 0xf];
-    }
-  out[2 * n] = '\0';
-}
-
-static void
-sha256_digest_string(const void *data, size_t len, char out[72])
-{
-  unsigned char raw[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data, len, raw, &n, EVP_sha256(), NULL);
-  memcpy(out, "sha256:", 7);
-  hex_encode(raw, n, out + 7);
-}
-
 void
 store_chain_id(const char *parent_chain_id, const char *diff_id, char out[72])
 {
@@ -88,7 +41,8 @@ store_chain_id(const char *parent_chain_id, const char *diff_id, char out[72])
       return;
     }
   cleanup_free char *text = xasprintf("%s %s", parent_chain_id, diff_id);
-  sha256_digest_string(text, strlen(text), out);
+  memcpy(out, "sha256:", 7);
+  sha256_hex(text, strlen(text), out + 7);
 }
 
 /* ---------- opening ---------- */
@@ -260,8 +214,8 @@ remove_trees(struct image_store *s, int dirfd, char *const *names, ctool_error_t
 
 /* ---------- writers: gc lock, work dir, stale tmp cleanup ---------- */
 
-static int
-begin_writing(struct image_store *s, ctool_error_t *err)
+int
+store_begin_writing(struct image_store *s, ctool_error_t *err)
 {
   if (s->gc_lockfd >= 0)
     return 0;
@@ -284,7 +238,7 @@ end_writing(struct image_store *s)
 int
 store_hold_writes(struct image_store *s, ctool_error_t *err)
 {
-  if (begin_writing(s, err) < 0)
+  if (store_begin_writing(s, err) < 0)
     return -1;
   s->holds++;
   return 0;
@@ -386,8 +340,8 @@ clean_stale_tmp(struct image_store *s, ctool_error_t *err)
   return 0;
 }
 
-static int
-ensure_work_dir(struct image_store *s, ctool_error_t *err)
+int
+store_ensure_work_dir(struct image_store *s, ctool_error_t *err)
 {
   if (s->work_name)
     return 0;
@@ -421,19 +375,13 @@ ensure_work_dir(struct image_store *s, ctool_error_t *err)
 
 /* ---------- blobs ---------- */
 
-static const char *
-digest_hex(const char *digest)
-{
-  return digest + 7;
-}
-
 bool
 store_has_blob(struct image_store *s, const char *digest)
 {
   if (!store_digest_valid(digest))
     return false;
   ctool_error_t err = NULL;
-  if (begin_writing(s, &err) < 0)
+  if (store_begin_writing(s, &err) < 0)
     ctool_error_free(&err);
   return faccessat(s->blobsfd, digest_hex(digest), F_OK, 0) == 0;
 }
@@ -461,132 +409,6 @@ store_read_blob(struct image_store *s, const char *digest, char **data, size_t *
       return -1;
     }
   return 0;
-}
-
-int
-store_blob_writer_open(struct image_store *s, struct blob_writer **out, ctool_error_t *err)
-{
-  if (begin_writing(s, err) < 0 || ensure_work_dir(s, err) < 0)
-    return -1;
-  char rnd[17];
-  random_hex(rnd, 16);
-  cleanup_free char *name = xasprintf("blob-%s", rnd);
-  int fd = openat(s->workfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return ctool_error_set(err, errno, "create %s/tmp/%s/%s", s->root, s->work_name, name);
-  struct blob_writer *w = xzalloc(sizeof *w);
-  w->s = s;
-  w->fd = fd;
-  w->tmp_name = steal_pointer(&name);
-  w->md = EVP_MD_CTX_new();
-  if (w->md == NULL || EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
-    {
-      blob_writer_abort(w);
-      return ctool_error_set(err, 0, "cannot initialise sha256");
-    }
-  *out = w;
-  return 0;
-}
-
-int
-blob_writer_write(struct blob_writer *w, const void *buf, size_t len, ctool_error_t *err)
-{
-  const char *p = buf;
-  EVP_DigestUpdate(w->md, buf, len);
-  w->size += len;
-  while (len > 0)
-    {
-      ssize_t n = write(w->fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return ctool_error_set(err, errno, "write blob to %s/tmp", w->s->root);
-      p += n;
-      len -= (size_t) n;
-    }
-  return 0;
-}
-
-size_t
-blob_writer_size(const struct blob_writer *w)
-{
-  return w->size;
-}
-
-void
-blob_writer_abort(struct blob_writer *w)
-{
-  if (w == NULL)
-    return;
-  if (w->fd >= 0)
-    close(w->fd);
-  if (w->tmp_name)
-    unlinkat(w->s->workfd, w->tmp_name, 0);
-  EVP_MD_CTX_free(w->md);
-  free(w->tmp_name);
-  free(w);
-}
-
-int
-blob_writer_commit(struct blob_writer *w, const char *expected_digest, ctool_error_t *err)
-{
-  unsigned char raw[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  char actual[72];
-  memcpy(actual, "sha256:", 7);
-  EVP_DigestFinal_ex(w->md, raw, &n);
-  hex_encode(raw, n, actual + 7);
-  int ret = 0;
-  if (!store_digest_valid(expected_digest))
-    ret = ctool_error_set(err, 0, "invalid digest '%s'", expected_digest ? expected_digest : "");
-  else if (strcmp(actual, expected_digest) != 0)
-    ret = ctool_error_set(err, 0, "blob digest mismatch: expected %s, got %s", expected_digest, actual);
-  /* Blob contents must be durable before their name says they are valid:
-   * store_has_blob trusts names. */
-  else if (fdatasync(w->fd) < 0)
-    ret = ctool_error_set(err, errno, "sync blob %s", expected_digest);
-  else if (renameat(w->s->workfd, w->tmp_name, w->s->blobsfd, digest_hex(expected_digest)) < 0)
-    ret = ctool_error_set(err, errno, "store blob %s", expected_digest);
-  else
-    {
-      free(w->tmp_name);
-      w->tmp_name = NULL;
-    }
-  blob_writer_abort(w);
-  return ret;
-}
-
-int
-blob_writer_commit_any(struct blob_writer *w, char digest[72], ctool_error_t *err)
-{
-  EVP_MD_CTX *copy = EVP_MD_CTX_new();
-  unsigned char raw[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (copy == NULL || EVP_MD_CTX_copy_ex(copy, w->md) != 1)
-    {
-      EVP_MD_CTX_free(copy);
-      blob_writer_abort(w);
-      return ctool_error_set(err, 0, "cannot copy a sha256 state");
-    }
-  EVP_DigestFinal_ex(copy, raw, &n);
-  EVP_MD_CTX_free(copy);
-  memcpy(digest, "sha256:", 7);
-  hex_encode(raw, n, digest + 7);
-  return blob_writer_commit(w, digest, err);
-}
-
-int
-store_write_blob(struct image_store *s, const char *digest, const void *data, size_t len, ctool_error_t *err)
-{
-  struct blob_writer *w;
-  if (store_blob_writer_open(s, &w, err) < 0)
-    return -1;
-  if (blob_writer_write(w, data, len, err) < 0)
-    {
-      blob_writer_abort(w);
-      return -1;
-    }
-  return blob_writer_commit(w, digest, err);
 }
 
 /* ---------- manifests and configs ---------- */
@@ -1125,7 +947,7 @@ store_commit_image(struct image_store *s, const char *name, const char *manifest
   struct parsed_image p;
   if (!store_digest_valid(manifest_digest))
     return ctool_error_set(err, 0, "invalid manifest digest '%s'", manifest_digest ? manifest_digest : "");
-  if (begin_writing(s, err) < 0 || ensure_work_dir(s, err) < 0)
+  if (store_begin_writing(s, err) < 0 || store_ensure_work_dir(s, err) < 0)
     return -1;
   if (parse_image(s, manifest_digest, &p, err) < 0)
     return -1;
@@ -1391,7 +1213,7 @@ store_gc(struct image_store *s, bool *ran, ctool_error_t *err)
       log_debug("another process is writing to %s: garbage collection deferred", s->root);
       return 0;
     }
-  if (ensure_work_dir(s, err) < 0)
+  if (store_ensure_work_dir(s, err) < 0)
     return -1;
   if (collect(s, err) < 0)
     return -1;

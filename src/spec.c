@@ -5,6 +5,7 @@
 #include "signals.h"
 #include "fsutil.h"
 #include "util.h"
+#include "volume.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -201,17 +202,6 @@ volume_spec_clear(struct volume_spec *v)
   free(v->name);
   free(v->destination);
   memset(v, 0, sizeof *v);
-}
-
-static bool
-volume_name_valid(const char *s)
-{
-  if (!isalnum((unsigned char) s[0]))
-    return false;
-  for (const char *p = s; *p; p++)
-    if (!isalnum((unsigned char) *p) && *p != '_' && *p != '.' && *p != '-')
-      return false;
-  return true;
 }
 
 static int

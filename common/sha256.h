@@ -1,6 +1,9 @@
-/* SHA-256 (FIPS 180-4) without a crypto library: the container start path
- * hashes seccomp profiles for the filter cache, and initializing libcrypto
- * there costs more than the hashing itself. */
+/* SHA-256 (FIPS 180-4) without a crypto library, for small inputs: the
+ * container start path hashes seccomp profiles for the filter cache, and
+ * the store hashes manifests, configs and chain IDs; loading and
+ * initializing libcrypto there costs more than the hashing itself. Layers
+ * (megabytes) are hashed by libcrypto's faster code in the image helper
+ * (libimage/store-blob.c). */
 #ifndef CTOOL_SHA256_H
 #define CTOOL_SHA256_H
 
