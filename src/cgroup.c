@@ -535,7 +535,7 @@ cgroup_enter(enum cgroup_manager_kind kind, const char *id, pid_t pid, const str
     return -1;
   /* Podman's default pids limit where the controller is there. */
   struct cgroup_limits eff = *l;
-  bool implicit_pids = false;
+  bool implicit_pids = l->pids_default;
   if (eff.pids_limit < 0)
     {
       eff.pids_limit = 2048;

@@ -27,6 +27,7 @@ struct cgroup_limits {
   int64_t cpu_shares;          /* converted to cpu.weight */
   char *cpuset_cpus;           /* cpuset.cpus */
   int64_t pids_limit;          /* pids.max; 0 = unlimited */
+  bool pids_default;           /* pids_limit is a default (ctool.conf), not asked for: never warned about */
   int64_t blkio_weight;        /* converted to io.weight */
 };
 

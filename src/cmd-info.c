@@ -1,8 +1,10 @@
 /* ctool info: what this host and user offer rootless containers, with the
  * problems found and the commands that fix them. YAML-like for people (as
  * podman info), JSON with --format json. */
+#include "cgroup.h"
 #include "commands.h"
 #include "context.h"
+#include "ctool-conf.h"
 #include "jsonutil.h"
 #include "probe.h"
 #include "util.h"
@@ -149,6 +151,40 @@ version_json(void)
   return v;
 }
 
+/* Set KEY's value in VALUES (config_to_json's "Values") to what takes
+ * effect, with ORIGIN. */
+static void
+set_effective(json_object *values, enum config_key key, const char *value, const char *origin)
+{
+  json_object *entry = json_get_obj(values, config_key_name(key));
+  json_object_object_add(entry, "Value", json_object_new_string(value));
+  json_object_object_add(entry, "Origin", json_object_new_string(origin));
+}
+
+/* ctool.conf's values with their origins, as they take effect: the
+ * global options and the environment on top, the paths and the cgroup
+ * manager ctool picks where nothing sets them. */
+static json_object *
+config_json(const struct cli_ctx *ctx)
+{
+  if (ctx->config == NULL)
+    return json_object_new_object();
+  json_object *c = config_to_json(ctx->config);
+  json_object *values = json_get_obj(c, "Values");
+  if (config_str(ctx->config, CONFIG_STORAGE_ROOT) == NULL)
+    set_effective(values, CONFIG_STORAGE_ROOT, ctx->root, "default");
+  if (config_str(ctx->config, CONFIG_STORAGE_RUNROOT) == NULL)
+    set_effective(values, CONFIG_STORAGE_RUNROOT, ctx->runroot, "default");
+  if (ctx->cgroup_manager)
+    set_effective(values, CONFIG_CGROUP_MANAGER, ctx->cgroup_manager, "--cgroup-manager");
+  else if (config_str(ctx->config, CONFIG_CGROUP_MANAGER) == NULL)
+    set_effective(values, CONFIG_CGROUP_MANAGER, cgroup_manager_name(cgroup_manager_default()), "default");
+  const char *overlay_env = getenv("CTOOL_OVERLAY_MODE");
+  if (overlay_env && *overlay_env)
+    set_effective(values, CONFIG_OVERLAY_MODE, overlay_env, "CTOOL_OVERLAY_MODE");
+  return c;
+}
+
 static int
 run_info(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
@@ -158,12 +194,15 @@ run_info(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 
   struct probe p;
   probe_init(&p, ctx->root, ctx->runroot);
+  if (ctx->config)
+    probe_want_overlay(&p, config_str(ctx->config, CONFIG_OVERLAY_MODE), config_origin(ctx->config, CONFIG_OVERLAY_MODE));
   probe_run_all(&p);
 
   cleanup_json json_object *info = json_object_new_object();
   json_object_object_add(info, "host", json_object_get(p.host));
   json_object_object_add(info, "store", json_object_get(p.store));
   json_object_object_add(info, "problems", probe_problems_json(&p));
+  json_object_object_add(info, "config", config_json(ctx));
   json_object_object_add(info, "version", version_json());
   probe_free(&p);
 

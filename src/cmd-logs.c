@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct log_out {
@@ -128,6 +129,10 @@ follow(struct container *c, const char *path, FILE **fp, off_t off, struct log_o
     {
       if (*fp == NULL)
         *fp = fopen(path, "re");
+      /* Emptied by the log size limit (containers.log_size_max): from the start. */
+      struct stat st;
+      if (*fp && fstat(fileno(*fp), &st) == 0 && st.st_size < off)
+        off = 0;
       if (*fp)
         off = print_from(*fp, off, o);
       if (!still_running(c))

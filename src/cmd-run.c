@@ -30,7 +30,7 @@ run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   int64_t t0 = time_now_ns();
   struct run_opts o;
-  if (run_opts_parse(args, true, &o, err) < 0)
+  if (run_opts_parse(args, true, ctx->config, &o, err) < 0)
     return -1;
   struct container *c = NULL;
   if (container_create_from_opts(ctx, &o, &c, err) < 0)
@@ -61,7 +61,7 @@ static int
 run_create(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   struct run_opts o;
-  if (run_opts_parse(args, false, &o, err) < 0)
+  if (run_opts_parse(args, false, ctx->config, &o, err) < 0)
     return -1;
   struct container *c = NULL;
   if (container_create_from_opts(ctx, &o, &c, err) < 0)

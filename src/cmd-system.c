@@ -9,6 +9,7 @@
 #include "confirm.h"
 #include "container.h"
 #include "context.h"
+#include "ctool-conf.h"
 #include "doctor.h"
 #include "extract.h"
 #include "format.h"
@@ -49,6 +50,8 @@ run_system_check(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   const char *format = cli_str(args, "format");
   struct probe p;
   probe_init(&p, ctx->root, ctx->runroot);
+  if (ctx->config)
+    probe_want_overlay(&p, config_str(ctx->config, CONFIG_OVERLAY_MODE), config_origin(ctx->config, CONFIG_OVERLAY_MODE));
   probe_run_all(&p);
   size_t errors = 0;
   for (size_t i = 0; i < p.n_problems; i++)

@@ -58,6 +58,7 @@ struct container {
 #define META_ENTRYPOINT "Entrypoint"    /* array: as inspect shows it */
 #define META_CMD "Cmd"                  /* array */
 #define META_HOST_CONFIG "HostConfig"   /* object: the flags as Podman's inspect shows them */
+#define META_LOG_SIZE_MAX "LogSizeMax"  /* int bytes: the monitor keeps ctr.log under it; -1 none */
 
 /* New random 64-hex ID. */
 void container_new_id(char id[CONTAINER_ID_LEN + 1]);

@@ -6,6 +6,7 @@
 #include "create-command.h"
 #include "fsutil.h"
 #include "jsonutil.h"
+#include "logfile.h"
 #include "spec.h"
 #include "util.h"
 #include "volume.h"
@@ -80,6 +81,56 @@ strv_json(char *const *v)
   return a;
 }
 
+/* ctool.conf's default ulimits not replaced by an --ulimit of their type,
+ * then the --ulimit ones: what the container gets. */
+static json_object *
+ulimits_json(const struct run_opts *o)
+{
+  json_object *a = json_object_new_array();
+  for (size_t i = 0; o->default_ulimits && o->default_ulimits[i]; i++)
+    {
+      const char *d = o->default_ulimits[i];
+      size_t type_len = strcspn(d, "=");
+      bool replaced = false;
+      for (size_t j = 0; o->ulimits && o->ulimits[j] && !replaced; j++)
+        replaced = strncmp(o->ulimits[j], d, type_len) == 0 && o->ulimits[j][type_len] == '=';
+      if (!replaced)
+        json_object_array_add(a, json_object_new_string(d));
+    }
+  for (size_t i = 0; o->ulimits && o->ulimits[i]; i++)
+    json_object_array_add(a, json_object_new_string(o->ulimits[i]));
+  return a;
+}
+
+/* The container log's size limit: ctool.conf's containers.log_size_max
+ * (-1: none). */
+static int64_t
+log_size_max_of(const struct cli_ctx *ctx)
+{
+  return ctx->config ? config_int(ctx->config, CONFIG_LOG_SIZE_MAX) : -1;
+}
+
+/* HostConfig.LogConfig as Podman's inspect shows it ("Size": "10MB", "0B"
+ * for no limit). */
+static json_object *
+log_config_json(const char *ctr_dir, int64_t size_max)
+{
+  cleanup_free char *path = xasprintf("%s/" LOG_FILE, ctr_dir);
+  char size[32] = "0B";
+  if (size_max > 0)
+    {
+      format_size(size, sizeof size, (unsigned long long) size_max);
+      char *sp = strchr(size, ' ');
+      if (sp)
+        memmove(sp, sp + 1, strlen(sp));
+    }
+  json_object *l = json_object_new_object();
+  json_object_object_add(l, "Type", json_object_new_string("k8s-file"));
+  json_object_object_add(l, "Path", json_object_new_string(path));
+  json_object_object_add(l, "Size", json_object_new_string(size));
+  return l;
+}
+
 /* The flags as Podman's inspect shows them under HostConfig. */
 static json_object *
 host_config(const struct run_opts *o, const struct net_options *net)
@@ -94,7 +145,7 @@ host_config(const struct run_opts *o, const struct net_options *net)
   json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
   json_object_object_add(h, "SecurityOpt", strv_json(o->security_opts));
   json_object_object_add(h, "Tmpfs", strv_json(o->tmpfs));
-  json_object_object_add(h, "Ulimits", strv_json(o->ulimits));
+  json_object_object_add(h, "Ulimits", ulimits_json(o));
   json_object_object_add(h, "Init", json_object_new_boolean(o->init));
   json_object_object_add(h, "UsernsMode", json_object_new_string(o->keep_id ? "keep-id" : ""));
   json_object *settings = net_inspect_json(net, NULL);
@@ -233,6 +284,11 @@ container_create_from_opts(struct cli_ctx *ctx, const struct run_opts *o, struct
         goto out;
     }
   meta = build_meta(&d, o, img, spec, &extra, &net);
+  json_object_object_add(json_get_obj(meta, META_HOST_CONFIG), "LogConfig",
+                         log_config_json(d.final_dir, log_size_max_of(ctx)));
+  json_object_object_add(meta, META_LOG_SIZE_MAX, json_object_new_int64(log_size_max_of(ctx)));
+  if (o->pids_limit_origin)
+    json_object_object_add(meta, META_PIDS_LIMIT_ORIGIN, json_object_new_string(o->pids_limit_origin));
   if (cgroup_manager_of(ctx, o))
     json_object_object_add(meta, META_CGROUP_MANAGER, json_object_new_string(cgroup_manager_of(ctx, o)));
   if (container_draft_commit(ctx, &d, meta, err) < 0)

@@ -3,6 +3,7 @@
 #include "ctool-conf.h"
 #include "fsutil.h"
 #include "libimage/toml.h"
+#include "libnet/network.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -26,14 +27,31 @@ struct config_key_info {
   const char *const *choices;/* allowed strings, NULL-ended; NULL: any */
   bool path;                 /* an absolute path ("~/" allowed) */
   int64_t min;               /* integers: the smallest allowed */
+  bool (*valid)(const char *value); /* strings: a check of its own, NULL: none */
+  const char *valid_hint;    /* what VALID accepts, for the message */
 };
 
-static const char *const netns_choices[] = { "private", "slirp4netns", "pasta", "host", "none", NULL };
+/* What --network accepts, options included. */
+static bool
+netns_valid(const char *value)
+{
+  struct net_options net;
+  ctool_error_t err = NULL;
+  if (net_options_parse(value, &net, &err) < 0)
+    {
+      ctool_error_free(&err);
+      return false;
+    }
+  net_options_clear(&net);
+  return true;
+}
+
 static const char *const cgroup_choices[] = { "systemd", "cgroupfs", NULL };
 static const char *const overlay_choices[] = { "auto", "native", "fuse", "copy", NULL };
 
 static const struct config_key_info keys[CONFIG_N_KEYS] = {
-  [CONFIG_NETNS] = { "containers", "netns", "containers.netns", TYPE_STRING, "private", 0, netns_choices },
+  [CONFIG_NETNS] = { "containers", "netns", "containers.netns", TYPE_STRING, "private", 0, NULL, false, 0, netns_valid,
+                     "private, slirp4netns[:OPTIONS], pasta[:ARGS], host, none or ns:PATH, as --network takes them" },
   [CONFIG_PIDS_LIMIT] = { "containers", "pids_limit", "containers.pids_limit", TYPE_INT, NULL, 2048, NULL, false, -1 },
   [CONFIG_DEFAULT_ULIMITS] = { "containers", "default_ulimits", "containers.default_ulimits", TYPE_LIST },
   [CONFIG_LOG_SIZE_MAX] = { "containers", "log_size_max", "containers.log_size_max", TYPE_SIZE, NULL, -1, NULL, false, -1 },
@@ -193,6 +211,8 @@ check_string(const struct config_key_info *info, const char *value, char **out, 
       cleanup_free char *choices = join_choices(info->choices);
       return ctool_error_set(err, 0, "%s: '%s' is not valid: use %s", info->full, value, choices);
     }
+  if (info->valid && !info->valid(value))
+    return ctool_error_set(err, 0, "%s: '%s' is not valid: use %s", info->full, value, info->valid_hint);
   if (info->path)
     {
       cleanup_free char *path = expand_path(value);
@@ -244,6 +264,10 @@ apply_value(struct ctool_config *cfg, enum config_key k, const struct toml_value
         if (n < info->min)
           return ctool_error_set(err, 0, "%s: %lld is too small (the least is %lld)", info->full, (long long) n,
                                  (long long) info->min);
+        /* As conmon: a log must hold at least one read of the output. */
+        if (k == CONFIG_LOG_SIZE_MAX && n >= 0 && n < CONFIG_LOG_SIZE_MIN)
+          return ctool_error_set(err, 0, "%s: %lld bytes is too small: give at least %d (8KiB), or -1 for no limit",
+                                 info->full, (long long) n, CONFIG_LOG_SIZE_MIN);
         v->num = n;
         break;
       }

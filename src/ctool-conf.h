@@ -5,13 +5,13 @@
  *   netns = "slirp4netns"          # default --network mode
  *   pids_limit = 2048              # default --pids-limit (0: unlimited)
  *   default_ulimits = ["nofile=1024:4096"]
- *   log_size_max = "10MB"          # a container log's size before rotation (-1: no limit)
+ *   log_size_max = "10MB"          # a container log's most bytes: truncated when full (-1: no limit)
  *   [engine]
  *   cgroup_manager = "systemd"     # or "cgroupfs"
  *   [storage]
  *   root = "~/.local/share/ctool/storage"   # default --root
  *   runroot = "/run/user/1000/ctool"        # default --runroot
- *   overlay_mode = "auto"          # auto, native, fuse, copy
+ *   overlay_mode = "auto"          # auto, native, fuse, copy (forced: an error when not available)
  *
  * Files, later ones overriding earlier ones key by key:
  *   /etc/ctool/ctool.conf
@@ -30,6 +30,8 @@
 #include "error.h"
 
 #define CONFIG_SYSTEM_FILE "/etc/ctool/ctool.conf"
+/* The smallest containers.log_size_max other than -1 (no limit). */
+#define CONFIG_LOG_SIZE_MIN 8192
 
 enum config_key {
   CONFIG_NETNS,           /* containers.netns: string */

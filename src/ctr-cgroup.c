@@ -18,6 +18,8 @@ ctr_cgroup_place(const struct container *c, json_object *spec, pid_t pid, ctool_
   struct cgroup_limits l;
   cgroup_limits_init(&l);
   cgroup_limits_from_oci(json_get_obj(json_get_obj(spec, "linux"), "resources"), &l);
+  const char *pids_origin = json_get_str(c->meta, META_PIDS_LIMIT_ORIGIN);
+  l.pids_default = pids_origin && !str_has_prefix(pids_origin, "--");
   cleanup_free char *path = NULL;
   int r = cgroup_enter(kind, c->id, pid, &l, &path, err);
   cgroup_limits_clear(&l);

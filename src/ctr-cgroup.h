@@ -15,6 +15,10 @@
 /* ctool.json: the --cgroup-manager chosen at create ("systemd",
  * "cgroupfs", "disabled" for --cgroups=disabled; absent: the default). */
 #define META_CGROUP_MANAGER "CgroupManager"
+/* Where linux.resources.pids.limit came from: "--pids-limit", or
+ * ctool.conf's containers.pids_limit ("default", "FILE:LINE"); a limit
+ * not asked for on the command line is never warned about. */
+#define META_PIDS_LIMIT_ORIGIN "PidsLimitOrigin"
 
 /* sandbox_config.place: put PID into the container's cgroup with the
  * limits of SPEC and record the cgroup's path. */

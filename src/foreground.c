@@ -275,6 +275,9 @@ foreground_wait(pid_t pid, const struct foreground_opts *o, const sigset_t *old,
                      .out_fd = o->output ? o->output->out_fd : -1, .err_fd = o->output ? o->output->err_fd : -1,
                      .log_fd = o->output ? o->output->log_fd : -1,
                      .out_log.name = "stdout", .err_log.name = "stderr" };
+  struct log_size log_size;
+  log_size_init(&log_size, r.log_fd, o->output ? o->output->log_size_max : -1);
+  r.out_log.limit = r.err_log.limit = &log_size;
   sigset_t mask;
   forwarded_set(&mask);
   r.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -17,6 +18,7 @@ struct foreground_output {
   int out_fd, err_fd;  /* the read ends of its stdout and stderr pipes (foreground_wait
                           closes them); -1 with a pty */
   int log_fd;          /* its log (logfile.h), O_APPEND */
+  int64_t log_size_max; /* the most bytes the log may hold (logfile.h log_size); <= 0: no limit */
 };
 
 struct foreground_opts {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,8 +39,27 @@ write_all(int fd, const char *p, size_t n)
     }
 }
 
+void
+log_size_init(struct log_size *ls, int log_fd, int64_t max)
+{
+  struct stat st;
+  ls->max = max;
+  ls->size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (int64_t) st.st_size : 0;
+}
+
+/* Room for a record of N bytes under LIMIT: the file is emptied when it
+ * would not fit (O_APPEND writes then start at 0 again). */
 static void
-log_write_record(int log_fd, const char *stream, bool partial, const char *text, size_t len)
+make_room(int log_fd, struct log_size *limit, size_t n)
+{
+  if (limit == NULL || limit->max <= 0 || limit->size + (int64_t) n <= limit->max)
+    return;
+  if (ftruncate(log_fd, 0) == 0)
+    limit->size = 0;
+}
+
+static void
+log_write_record(int log_fd, struct log_size *limit, const char *stream, bool partial, const char *text, size_t len)
 {
   if (log_fd < 0)
     return;
@@ -47,12 +67,23 @@ log_write_record(int log_fd, const char *stream, bool partial, const char *text,
   log_format_time(head, sizeof head - 16, time_now_ns());
   size_t h = strlen(head);
   h += (size_t) snprintf(head + h, sizeof head - h, " %s %c ", stream, partial ? 'P' : 'F');
+  /* Text too long for one record under the limit: P records that fit. */
+  if (limit && limit->max > 0 && (int64_t) (h + len + 1) > limit->max && (int64_t) (h + 2) <= limit->max)
+    {
+      size_t room = (size_t) limit->max - h - 1;
+      log_write_record(log_fd, limit, stream, true, text, room);
+      log_write_record(log_fd, limit, stream, partial, text + room, len - room);
+      return;
+    }
+  make_room(log_fd, limit, h + len + 1);
   /* One write per record keeps records whole for concurrent readers. */
   char rec[sizeof head + LOG_CHUNK_MAX + 1];
   memcpy(rec, head, h);
   memcpy(rec + h, text, len);
   rec[h + len] = '\n';
   write_all(log_fd, rec, h + len + 1);
+  if (limit)
+    limit->size += (int64_t) (h + len + 1);
 }
 
 void
@@ -66,9 +97,9 @@ log_stream_emit(int log_fd, struct log_stream *s, bool flush)
         break;
       size_t n = (size_t) (nl - (s->buf + start));
       if (n > 0 && s->buf[start + n - 1] == '\r')
-        log_write_record(log_fd, s->name, false, s->buf + start, n - 1);
+        log_write_record(log_fd, s->limit, s->name, false, s->buf + start, n - 1);
       else
-        log_write_record(log_fd, s->name, false, s->buf + start, n);
+        log_write_record(log_fd, s->limit, s->name, false, s->buf + start, n);
       start += n + 1;
     }
   if (start > 0)
@@ -78,7 +109,7 @@ log_stream_emit(int log_fd, struct log_stream *s, bool flush)
     }
   if (s->len > 0 && (flush || s->len == sizeof s->buf))
     {
-      log_write_record(log_fd, s->name, true, s->buf, s->len);
+      log_write_record(log_fd, s->limit, s->name, true, s->buf, s->len);
       s->len = 0;
     }
 }

@@ -20,12 +20,25 @@
  * with a numeric offset. BUF holds at least 40 bytes. */
 void log_format_time(char *buf, size_t len, int64_t ns);
 
+/* A log's size limit (ctool.conf's containers.log_size_max), shared by
+ * the streams that write to it. As conmon does, a record that would take
+ * the file past MAX truncates it first, so it never grows beyond MAX and
+ * keeps the newest output; a record longer than MAX alone is cut into
+ * records that fit. */
+struct log_size {
+  int64_t max;          /* <= 0: no limit */
+  int64_t size;         /* the file's size now */
+};
+/* MAX for the log open at LOG_FD (its size now read from it). */
+void log_size_init(struct log_size *ls, int log_fd, int64_t max);
+
 /* Writing: one stream's output cut into records. The writer reads into
  * buf + len, adds what it read to len, and calls log_stream_emit. */
 struct log_stream {
   const char *name;     /* "stdout" or "stderr" */
   char buf[LOG_CHUNK_MAX];
   size_t len;
+  struct log_size *limit; /* NULL: no limit */
 };
 
 /* Write every complete line buffered in S to LOG_FD (-1: none) as an F

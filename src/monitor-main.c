@@ -7,7 +7,7 @@
  * and for --rm execs `ctool rm` to clean up. It links nothing but libc so
  * that it stays small for the container's whole life.
  *
- * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE]
+ * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE [--log-size-max BYTES]]
  *          [--stdout-fd FD --stderr-fd FD | --console-fd FD] [--hold-fd FD]
  *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
 #include "cgroup-record.h"
@@ -36,6 +36,7 @@ struct monitor {
   const char *exit_dir;
   int64_t started;
   int log_fd;
+  struct log_size log_size;   /* --log-size-max, shared by out and err */
   struct stream out, err;
   int hold_fd, ready_fd;
   char **cleanup;
@@ -106,6 +107,8 @@ parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
         m->started = strtoll(v, NULL, 10);
       else if (strcmp(a, "--log") == 0)
         *log_path = v;
+      else if (strcmp(a, "--log-size-max") == 0)
+        m->log_size.max = strtoll(v, NULL, 10);
       else if (strcmp(a, "--stdout-fd") == 0 || strcmp(a, "--console-fd") == 0)
         m->out.fd = parse_fd(v);
       else if (strcmp(a, "--stderr-fd") == 0)
@@ -187,6 +190,8 @@ main(int argc, char **argv)
   signal(SIGTERM, SIG_IGN);
   if (log_path)
     m.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  log_size_init(&m.log_size, m.log_fd, m.log_size.max);
+  m.out.log.limit = m.err.log.limit = &m.log_size;
   /* From here on ctool may return: the output has a reader. */
   if (m.ready_fd >= 0)
     {

@@ -95,6 +95,11 @@ grandchild(const struct monitor_params *p, const char *monitor_path, int report_
     {
       strv_push(&argv, "--log");
       strv_push(&argv, p->log_path);
+      if (p->log_size_max > 0)
+        {
+          strv_push(&argv, "--log-size-max");
+          strv_push(&argv, xasprintf("%lld", (long long) p->log_size_max));
+        }
     }
   if (p->tty)
     {

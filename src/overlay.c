@@ -722,19 +722,10 @@ read_cache(const char *runroot, const char *kernel, const char *probe_parent, st
   return ok;
 }
 
-int
-overlay_mode_choose(const char *runroot, const char *probe_parent, struct overlay_choice *out, ctool_error_t *err)
+/* The cached answer, else a probe (cached then). */
+static int
+choose_probed(const char *runroot, const char *probe_parent, struct overlay_choice *out, ctool_error_t *err)
 {
-  memset(out, 0, sizeof *out);
-  const char *forced = getenv("CTOOL_OVERLAY_MODE");
-  if (forced && *forced)
-    {
-      if (overlay_mode_parse(forced, &out->mode) < 0)
-        return ctool_error_set(err, 0, "CTOOL_OVERLAY_MODE='%s' is not one of native, fuse, copy", forced);
-      snprintf(out->source, sizeof out->source, "CTOOL_OVERLAY_MODE");
-      return 0;
-    }
-
   struct utsname u;
   uname(&u);
   if (read_cache(runroot, u.release, probe_parent, out))
@@ -767,6 +758,72 @@ overlay_mode_choose(const char *runroot, const char *probe_parent, struct overla
       log_debug("cannot cache the overlay mode: %s", cache_err->msg);
       ctool_error_free(&cache_err);
     }
+  return 0;
+}
+
+int
+overlay_mode_choose(const char *runroot, const char *probe_parent, struct overlay_choice *out, ctool_error_t *err)
+{
+  memset(out, 0, sizeof *out);
+  const char *forced = getenv("CTOOL_OVERLAY_MODE");
+  if (forced && *forced)
+    {
+      if (overlay_mode_parse(forced, &out->mode) < 0)
+        return ctool_error_set(err, 0, "CTOOL_OVERLAY_MODE='%s' is not one of native, fuse, copy", forced);
+      snprintf(out->source, sizeof out->source, "CTOOL_OVERLAY_MODE");
+      return 0;
+    }
+  return choose_probed(runroot, probe_parent, out, err);
+}
+
+/* Why fuse-overlayfs cannot serve a store at STORE, and the fix; false
+ * when it can. */
+static bool
+fuse_unusable_for(const char *store, char *why, size_t why_len, char *fix, size_t fix_len)
+{
+  if (!fuse_usable(why, why_len))
+    {
+      cleanup_free char *prog = find_program("fuse-overlayfs");
+      snprintf(fix, fix_len, "%s", prog ? "sudo chmod 0666 /dev/fuse" : "sudo apt-get install fuse-overlayfs");
+      return true;
+    }
+  if (strpbrk(store, ",:"))
+    {
+      snprintf(why, why_len, "fuse-overlayfs cannot use the store %s: its path holds ',' or ':'", store);
+      snprintf(fix, fix_len, "use a --root (or storage.root) without ',' and ':'");
+      return true;
+    }
+  return false;
+}
+
+int
+overlay_mode_resolve(const char *runroot, const char *probe_parent, const char *wanted, const char *origin,
+                     struct overlay_choice *out, ctool_error_t *err)
+{
+  const char *env = getenv("CTOOL_OVERLAY_MODE");
+  if ((env && *env) || wanted == NULL || strcmp(wanted, "auto") == 0)
+    return overlay_mode_choose(runroot, probe_parent, out, err);
+  memset(out, 0, sizeof *out);
+  if (overlay_mode_parse(wanted, &out->mode) < 0)
+    return ctool_error_set(err, 0, "%s: storage.overlay_mode: '%s' is not one of auto, native, fuse, copy", origin,
+                           wanted);
+  char why[256] = "", fix[256] = "";
+  if (out->mode == OVERLAY_NATIVE)
+    {
+      struct overlay_choice probed;
+      if (choose_probed(runroot, probe_parent, &probed, err) < 0)
+        return -1;
+      snprintf(why, sizeof why, "%s", probed.native_error);
+      snprintf(out->fuse_error, sizeof out->fuse_error, "%s", probed.fuse_error);
+    }
+  else if (out->mode == OVERLAY_FUSE && fuse_unusable_for(probe_parent, why, sizeof why, fix, sizeof fix))
+    snprintf(out->fuse_error, sizeof out->fuse_error, "%s", why);
+  if (why[0])
+    return ctool_error_set(err, 0, "storage.overlay_mode = \"%s\" (%s) cannot be used: %s%s; %s%sset "
+                                   "overlay_mode = \"auto\" there to use what works on this host",
+                           wanted, origin, out->mode == OVERLAY_NATIVE ? "native overlay does not work here: " : "",
+                           why, fix, fix[0] ? ", or " : "");
+  snprintf(out->source, sizeof out->source, "storage.overlay_mode in %s", origin);
   return 0;
 }
 

@@ -34,6 +34,14 @@ struct overlay_choice {
  * /dev/fuse, else copy. The answer is cached. */
 int overlay_mode_choose(const char *runroot, const char *probe_parent, struct overlay_choice *out,
                         ctool_error_t *err);
+/* The mode ctool.conf asks for: WANTED ("native", "fuse", "copy"; "auto"
+ * or NULL: overlay_mode_choose), set at ORIGIN ("FILE:LINE"). A forced
+ * mode this host cannot use is an error saying why and how to fix it
+ * (native: the probe, cached as above, failed; fuse: fuse-overlayfs or
+ * /dev/fuse missing, or a store path it cannot take). CTOOL_OVERLAY_MODE
+ * still wins. */
+int overlay_mode_resolve(const char *runroot, const char *probe_parent, const char *wanted, const char *origin,
+                         struct overlay_choice *out, ctool_error_t *err);
 /* Probe (or read the cached answer from RUNROOT/overlay-mode):
  * overlay_mode_choose(RUNROOT, RUNROOT, ...). Prefer overlay_mode_choose
  * with the store as PROBE_PARENT when the upper dirs live there. */

@@ -51,6 +51,13 @@ probe_init(struct probe *p, const char *root, const char *runroot)
 }
 
 void
+probe_want_overlay(struct probe *p, const char *mode, const char *origin)
+{
+  p->overlay_wanted = mode;
+  p->overlay_origin = origin;
+}
+
+void
 probe_run_all(struct probe *p)
 {
   for (const struct probe_check *c = probe_checks; c->name; c++)
@@ -533,7 +540,7 @@ probe_overlay(struct probe *p)
   ctool_error_t err = NULL;
   json_object *o = json_object_new_object();
   json_object_object_add(p->host, "overlay", o);
-  if (overlay_mode_choose(p->runroot, p->root, &c, &err) < 0)
+  if (overlay_mode_resolve(p->runroot, p->root, p->overlay_wanted, p->overlay_origin, &c, &err) < 0)
     {
       json_object_object_add(o, "mode", NULL);
       json_object_object_add(o, "error", json_object_new_string(err->msg));
@@ -541,6 +548,15 @@ probe_overlay(struct probe *p)
       if (forced && *forced)
         probe_add_problem(p, PROBE_ERROR, "overlay", "CTOOL_OVERLAY_MODE", "unset CTOOL_OVERLAY_MODE", "%s",
                           err->msg);
+      else if (p->overlay_wanted && strcmp(p->overlay_wanted, "auto") != 0)
+        {
+          /* FILE:LINE of ctool.conf */
+          const char *colon = strrchr(p->overlay_origin, ':');
+          cleanup_free char *file = colon ? xstrndup(p->overlay_origin, (size_t) (colon - p->overlay_origin))
+                                          : xstrdup(p->overlay_origin);
+          cleanup_free char *fix = xasprintf("sed -i 's/^ *overlay_mode *=.*/overlay_mode = \"auto\"/' %s", file);
+          probe_add_problem(p, PROBE_ERROR, "overlay", file, fix, "%s", err->msg);
+        }
       else
         {
           cleanup_free char *fix = xasprintf("mkdir -p %s", p->root);
@@ -556,11 +572,12 @@ probe_overlay(struct probe *p)
   if (c.mode != OVERLAY_COPY)
     return;
   cleanup_free char *prog = find_program("fuse-overlayfs");
+  cleanup_free char *forced_by = xasprintf("forced by %s", c.source);
   probe_add_problem(p, PROBE_WARNING, "overlay", prog ? "/dev/fuse" : "/usr/bin/fuse-overlayfs",
                     prog ? "sudo chmod 0666 /dev/fuse" : "sudo apt-get install fuse-overlayfs",
                     "containers get a slow copy of their image: native overlay does not work here (%s) and "
                     "fuse-overlayfs cannot be used (%s)",
-                    c.native_error[0] ? c.native_error : "forced by CTOOL_OVERLAY_MODE",
+                    c.native_error[0] ? c.native_error : forced_by,
                     c.fuse_error[0] ? c.fuse_error : "-");
 }
 

@@ -33,6 +33,8 @@ struct probe {
   /* Input. */
   const char *root;      /* the store (--root) */
   const char *runroot;   /* runtime state (--runroot) */
+  const char *overlay_wanted; /* ctool.conf's storage.overlay_mode, NULL: auto */
+  const char *overlay_origin; /* where it was set ("FILE:LINE") */
 
   /* Facts: the "host" and "store" objects of `ctool info`. */
   json_object *host;
@@ -56,6 +58,9 @@ struct probe_check {
 extern const struct probe_check probe_checks[];
 
 void probe_init(struct probe *p, const char *root, const char *runroot);
+/* The overlay mode ctool.conf forces (storage.overlay_mode; "auto" or
+ * NULL: none) and its origin: the overlay check tells whether it works. */
+void probe_want_overlay(struct probe *p, const char *mode, const char *origin);
 /* Run every check of probe_checks. */
 void probe_run_all(struct probe *p);
 void probe_free(struct probe *p);

@@ -87,9 +87,16 @@ check_add_host(const char *spec, ctool_error_t *err)
 /* --network, -p, -P, --dns*, --add-host, --no-hosts: checked here, used
  * by create (files, ports) and start (the helper). */
 static int
-parse_network_opts(const struct cli_args *args, struct run_opts *o, ctool_error_t *err)
+parse_network_opts(const struct cli_args *args, const struct ctool_config *cfg, struct run_opts *o,
+                   ctool_error_t *err)
 {
   o->network = cli_str(args, "network");
+  o->network_origin = "--network";
+  if (o->network == NULL && cfg)
+    {
+      o->network = config_str(cfg, CONFIG_NETNS);
+      o->network_origin = config_origin(cfg, CONFIG_NETNS);
+    }
   if (o->network == NULL || strcmp(o->network, "private") == 0)
     o->network = "slirp4netns";
   struct net_options net;
@@ -110,8 +117,14 @@ parse_network_opts(const struct cli_args *args, struct run_opts *o, ctool_error_
   enum net_mode mode = net.mode;
   net_options_clear(&net);
   if ((publishes || o->publish_all) && mode != NET_SLIRP4NETNS && mode != NET_PASTA)
-    return ctool_error_set(err, 0, "cannot publish ports with --network %s: use --network slirp4netns or pasta",
-                           o->network);
+    {
+      if (strcmp(o->network_origin, "--network") != 0)
+        return ctool_error_set(err, 0, "cannot publish ports with the network mode %s (containers.netns in %s): "
+                                       "use --network slirp4netns or pasta",
+                               o->network, o->network_origin);
+      return ctool_error_set(err, 0, "cannot publish ports with --network %s: use --network slirp4netns or pasta",
+                             o->network);
+    }
   o->dns = cli_list(args, "dns");
   for (size_t i = 0; o->dns && o->dns[i]; i++)
     {
@@ -141,8 +154,41 @@ parse_stop_timeout(const char *s, int *out, ctool_error_t *err)
   return 0;
 }
 
+/* ctool.conf's containers.default_ulimits, checked as --ulimit is (the
+ * hard limit may not exceed the user's). */
+static int
+parse_default_ulimits(const struct ctool_config *cfg, struct run_opts *o, ctool_error_t *err)
+{
+  o->default_ulimits = cfg ? config_list(cfg, CONFIG_DEFAULT_ULIMITS) : NULL;
+  o->default_ulimits_origin = cfg ? config_origin(cfg, CONFIG_DEFAULT_ULIMITS) : NULL;
+  for (char *const *u = o->default_ulimits; u && *u; u++)
+    {
+      json_object *rlimit = NULL;
+      if (ulimit_parse(*u, &rlimit, err) < 0)
+        return ctool_error_prefix(err, "%s: containers.default_ulimits", o->default_ulimits_origin);
+      json_object_put(rlimit);
+    }
+  return 0;
+}
+
+/* --pids-limit, else ctool.conf's containers.pids_limit (0 or -1: no
+ * limit, recorded as 0); nothing for a container without a cgroup. */
+static void
+choose_pids_limit(const struct ctool_config *cfg, struct run_opts *o)
+{
+  if (o->limits.pids_limit >= 0)
+    o->pids_limit_origin = "--pids-limit";
+  else if (cfg && !(o->cgroup_manager && strcmp(o->cgroup_manager, "disabled") == 0))
+    {
+      int64_t v = config_int(cfg, CONFIG_PIDS_LIMIT);
+      o->limits.pids_limit = v > 0 ? v : 0;
+      o->pids_limit_origin = config_origin(cfg, CONFIG_PIDS_LIMIT);
+    }
+}
+
 int
-run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, ctool_error_t *err)
+run_opts_parse(const struct cli_args *args, bool is_run, const struct ctool_config *cfg, struct run_opts *o,
+               ctool_error_t *err)
 {
   memset(o, 0, sizeof *o);
   o->image = cli_arg(args, 0);
@@ -179,6 +225,8 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
         return -1;
       json_object_put(rlimit);
     }
+  if (parse_default_ulimits(cfg, o, err) < 0)
+    return -1;
   for (char *const *v = o->volumes; *v; v++)
     {
       /* The store root only names named volumes' paths: none is made here. */
@@ -204,7 +252,7 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
   if (strcmp(o->pull, "missing") != 0 && strcmp(o->pull, "always") != 0 && strcmp(o->pull, "never") != 0)
     return ctool_error_set(err, 0, "invalid --pull '%s': use missing, always or never", o->pull);
 
-  if (parse_network_opts(args, o, err) < 0)
+  if (parse_network_opts(args, cfg, o, err) < 0)
     return -1;
 
   const char *userns = cli_str(args, "userns");
@@ -229,5 +277,6 @@ run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *o, cto
                                        "--memory or --cpus: a container without a cgroup has none");
       o->cgroup_manager = "disabled";
     }
+  choose_pids_limit(cfg, o);
   return 0;
 }

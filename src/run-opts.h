@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "ctool-conf.h"
 #include "error.h"
 
 struct run_opts {
@@ -27,7 +28,9 @@ struct run_opts {
   int stop_timeout;           /* -1: default 10 */
   char *const *labels;
   const char *pull;           /* missing, always, never (newer is taken as missing) */
-  const char *network;        /* --network as given (checked); default "slirp4netns" */
+  const char *network;        /* --network as given (checked); else ctool.conf's containers.netns;
+                                 default "slirp4netns" */
+  const char *network_origin; /* "--network", or where containers.netns came from */
   char *const *publish;       /* -p, checked */
   bool publish_all;           /* -P */
   char *const *dns, *const *dns_search, *const *dns_options;
@@ -39,7 +42,12 @@ struct run_opts {
   bool privileged;
   char *const *security_opts;
   char *const *ulimits;
-  struct cgroup_limits limits; /* --memory ... (cpuset_cpus points into ARGS) */
+  char *const *default_ulimits; /* ctool.conf's containers.default_ulimits (checked); --ulimit
+                                   replaces one of the same type */
+  const char *default_ulimits_origin;
+  struct cgroup_limits limits; /* --memory ... (cpuset_cpus points into ARGS); pids_limit from
+                                  ctool.conf's containers.pids_limit when --pids-limit is not given */
+  const char *pids_limit_origin; /* "--pids-limit", where pids_limit came from, or NULL: none recorded */
   const char *cgroup_manager;  /* --cgroup-manager, "disabled" for --cgroups=disabled; NULL: default */
 };
 
@@ -47,9 +55,12 @@ struct run_opts {
 extern const struct cli_option run_create_options[];
 extern const struct cli_option run_only_options[];
 
-/* Fill OUT from parsed arguments (pointers into ARGS: keep ARGS alive).
+/* Fill OUT from parsed arguments (pointers into ARGS and CFG: keep both
+ * alive), with CFG's defaults (ctool.conf: network, pids limit, ulimits)
+ * for what the flags leave out; CFG may be NULL (built-in defaults).
  * Checks values that need no image: signal names, numbers, --pull,
  * --network, --userns. */
-int run_opts_parse(const struct cli_args *args, bool is_run, struct run_opts *out, ctool_error_t *err);
+int run_opts_parse(const struct cli_args *args, bool is_run, const struct ctool_config *cfg, struct run_opts *out,
+                   ctool_error_t *err);
 
 #endif

@@ -675,10 +675,14 @@ build_rlimits(const struct run_opts *o, json_object **out, ctool_error_t *err)
         want = cur.rlim_max;
       json_object_array_add(list, rlimit_json("RLIMIT_NOFILE", want, want));
     }
+  /* ctool.conf's default_ulimits, then --ulimit: each replaces its type. */
+  cleanup_strv char **given = strv_dup(o->default_ulimits);
   for (size_t i = 0; o->ulimits && o->ulimits[i]; i++)
+    strv_push(&given, o->ulimits[i]);
+  for (size_t i = 0; given[i]; i++)
     {
       json_object *r;
-      if (ulimit_parse(o->ulimits[i], &r, err) < 0)
+      if (ulimit_parse(given[i], &r, err) < 0)
         {
           json_object_put(list);
           return -1;

@@ -1,5 +1,6 @@
 #include "start.h"
 #include "container-net.h"
+#include "ctool-conf.h"
 #include "ctr-cgroup.h"
 #include "foreground.h"
 #include "fsutil.h"
@@ -121,7 +122,9 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
   if (idmap_for_user(&p->map, json_get_bool(c->meta, META_KEEP_ID, false), err) < 0)
     return -1;
   struct overlay_choice choice;
-  if (overlay_mode_choose(ctx->runroot, ctx->root, &choice, err) < 0)
+  const char *overlay_wanted = ctx->config ? config_str(ctx->config, CONFIG_OVERLAY_MODE) : NULL;
+  const char *overlay_origin = ctx->config ? config_origin(ctx->config, CONFIG_OVERLAY_MODE) : NULL;
+  if (overlay_mode_resolve(ctx->runroot, ctx->root, overlay_wanted, overlay_origin, &choice, err) < 0)
     return -1;
   json_object *layers = json_get_array(c->meta, META_LAYERS);
   p->lower = xzalloc(sizeof *p->lower);
@@ -238,6 +241,7 @@ start_detached(const struct cli_ctx *ctx, struct container *c, struct prepared *
     .tty = json_get_bool(json_get_obj(p->spec, "process"), "terminal", false),
     .interactive = o->interactive,
     .log_path = log_path,
+    .log_size_max = json_get_int(c->meta, META_LOG_SIZE_MAX, -1),
     .exit_dir = c->dir,
     .started = started,
     .cleanup = cleanup,
@@ -308,6 +312,7 @@ fg_output_open(const struct container *c, bool tty, struct fg_output *f, ctool_e
   *f = (struct fg_output){ .relay = { -1, -1, -1 }, .out_w = -1, .err_w = -1 };
   cleanup_free char *path = xasprintf("%s/" LOG_FILE, c->dir);
   f->relay.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  f->relay.log_size_max = json_get_int(c->meta, META_LOG_SIZE_MAX, -1);
   if (f->relay.log_fd < 0)
     return ctool_error_set(err, errno, "open the container's log %s", path);
   if (tty)

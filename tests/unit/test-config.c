@@ -85,7 +85,20 @@ test_bad_values_name_file_and_line(void **state)
                       "test.conf:2: containers.pids_limit: expected an integer, got string");
   config_free(&cfg);
   assert_string_equal(parse(&cfg, "[containers]\n\nnetns = \"bridge\"\n"),
-                      "test.conf:3: containers.netns: 'bridge' is not valid: use private, slirp4netns, pasta, host or none");
+                      "test.conf:3: containers.netns: 'bridge' is not valid: use private, slirp4netns[:OPTIONS], "
+                      "pasta[:ARGS], host, none or ns:PATH, as --network takes them");
+  config_free(&cfg);
+  assert_string_equal(parse(&cfg, "[containers]\nnetns = \"slirp4netns:mtu=lots\"\n"),
+                      "test.conf:2: containers.netns: 'slirp4netns:mtu=lots' is not valid: use private, "
+                      "slirp4netns[:OPTIONS], pasta[:ARGS], host, none or ns:PATH, as --network takes them");
+  config_free(&cfg);
+  assert_string_equal(parse(&cfg, "[containers]\nlog_size_max = \"8k\"\n"),
+                      "test.conf:2: containers.log_size_max: 8000 bytes is too small: give at least 8192 (8KiB), "
+                      "or -1 for no limit");
+  config_free(&cfg);
+  assert_string_equal(parse(&cfg, "[containers]\nlog_size_max = 0\n"),
+                      "test.conf:2: containers.log_size_max: 0 bytes is too small: give at least 8192 (8KiB), "
+                      "or -1 for no limit");
   config_free(&cfg);
   assert_string_equal(parse(&cfg, "[engine]\ncgroup_manager = true\n"),
                       "test.conf:2: engine.cgroup_manager: expected a string, got boolean");
@@ -112,6 +125,28 @@ test_bad_values_name_file_and_line(void **state)
   config_free(&cfg);
   msg = parse(&cfg, "[containers]\npids_limit = 1\npids_limit = 2\n");
   assert_non_null(strstr(msg, "test.conf:3"));
+  config_free(&cfg);
+}
+
+/* containers.netns takes what --network takes, options included. */
+static void
+test_netns_as_network_flag(void **state)
+{
+  struct ctool_config cfg;
+  const char *good[] = { "none", "host", "private", "pasta", "slirp4netns:allow_host_loopback=true,mtu=1500",
+                         "ns:/run/user/1000/netns/x" };
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+    {
+      cleanup_free char *text = xasprintf("[containers]\nnetns = \"%s\"\n", good[i]);
+      assert_null(parse(&cfg, text));
+      assert_string_equal(config_str(&cfg, CONFIG_NETNS), good[i]);
+      config_free(&cfg);
+    }
+  assert_non_null(parse(&cfg, "[containers]\nnetns = \"\"\n"));
+  config_free(&cfg);
+  /* The smallest log limit is accepted, and "8KiB" is it. */
+  assert_null(parse(&cfg, "[containers]\nlog_size_max = \"8KiB\"\n"));
+  assert_int_equal(config_int(&cfg, CONFIG_LOG_SIZE_MAX), 8192);
   config_free(&cfg);
 }
 
@@ -241,6 +276,7 @@ main(void)
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_all_keys),
     cmocka_unit_test(test_bad_values_name_file_and_line),
+    cmocka_unit_test(test_netns_as_network_flag),
     cmocka_unit_test(test_unknown_keys_warn_only),
     cmocka_unit_test(test_later_files_override_key_by_key),
     cmocka_unit_test(test_ctool_config_env),

@@ -68,6 +68,31 @@ test_forced_mode(void **state)
   unsetenv("CTOOL_OVERLAY_MODE");
 }
 
+/* ctool.conf's storage.overlay_mode: copy always works; fuse cannot take
+ * a store whose path holds ':'; CTOOL_OVERLAY_MODE still wins. */
+static void
+test_config_mode(void **state)
+{
+  struct overlay_choice c;
+  ctool_error_t err = NULL;
+  unsetenv("CTOOL_OVERLAY_MODE");
+  assert_int_equal(overlay_mode_resolve("/nonexistent", "/nonexistent", "copy", "/etc/ctool/ctool.conf:4", &c, &err), 0);
+  assert_int_equal(c.mode, OVERLAY_COPY);
+  assert_string_equal(c.source, "storage.overlay_mode in /etc/ctool/ctool.conf:4");
+  assert_int_equal(overlay_mode_resolve("/nonexistent", "/data/a:b", "fuse", "u.conf:2", &c, &err), -1);
+  assert_true(str_has_prefix(err->msg, "storage.overlay_mode = \"fuse\" (u.conf:2) cannot be used: "));
+  assert_non_null(strstr(err->msg, "set overlay_mode = \"auto\" there"));
+  ctool_error_free(&err);
+  setenv("CTOOL_OVERLAY_MODE", "copy", 1);
+  assert_int_equal(overlay_mode_resolve("/nonexistent", "/data/a:b", "fuse", "u.conf:2", &c, &err), 0);
+  assert_int_equal(c.mode, OVERLAY_COPY);
+  assert_string_equal(c.source, "CTOOL_OVERLAY_MODE");
+  /* auto: what overlay_mode_choose says. */
+  assert_int_equal(overlay_mode_resolve("/nonexistent", "/nonexistent", "auto", "default", &c, &err), 0);
+  assert_string_equal(c.source, "CTOOL_OVERLAY_MODE");
+  unsetenv("CTOOL_OVERLAY_MODE");
+}
+
 /* ---- real mounts ---- */
 
 struct fixture {
@@ -302,6 +327,7 @@ main(void)
     cmocka_unit_test(test_options_read_only),
     cmocka_unit_test(test_mode_names),
     cmocka_unit_test(test_forced_mode),
+    cmocka_unit_test(test_config_mode),
     cmocka_unit_test(test_native),
     cmocka_unit_test(test_native_many_layers_fsconfig),
     cmocka_unit_test(test_native_many_layers_relative),
