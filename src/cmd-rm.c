@@ -5,6 +5,7 @@
 #include "jsonutil.h"
 #include "start.h"
 #include "stop.h"
+#include "targets.h"
 #include "util.h"
 #include "volume.h"
 
@@ -61,85 +62,43 @@ remove_one(const struct cli_ctx *ctx, struct container *c, bool force, int timeo
   return 0;
 }
 
+struct rm_request {
+  const struct cli_ctx *ctx;
+  bool force, volumes, quiet_if_gone;
+  int timeout;
+};
+
+static int
+rm_one(struct container *c, void *data, ctool_error_t *err)
+{
+  const struct rm_request *r = data;
+  if (remove_one(r->ctx, c, r->force, r->timeout, r->volumes, err) == 0)
+    return 0;
+  /* Removed meanwhile by someone else (an --rm monitor): fine. */
+  if ((*err)->errnum == ENOENT && r->quiet_if_gone)
+    {
+      ctool_error_free(err);
+      return TARGET_SKIPPED;
+    }
+  return -1;
+}
+
 static int
 run_rm(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
-  bool force = cli_flag(args, "force"), all = cli_flag(args, "all"), ignore = cli_flag(args, "ignore");
-  int timeout = -1;
-  const char *t = cli_str(args, "time");
-  if (t)
-    {
-      unsigned long long v;
-      if (!str_to_u64(t, &v) || v > 1000000)
-        return ctool_error_set(err, 0, "invalid --time '%s': give a number of seconds", t);
-      timeout = (int) v;
-    }
-  size_t nargs = cli_nargs(args);
-  if (all == (nargs > 0))
-    return ctool_error_set(err, 0, all ? "give container names or --all, not both"
-                                       : "give at least one container name or ID, or --all");
-  struct container **list = NULL;
-  size_t n = 0;
+  bool all = cli_flag(args, "all"), ignore = cli_flag(args, "ignore");
+  struct rm_request r = { .ctx = ctx, .force = cli_flag(args, "force"), .volumes = cli_flag(args, "volumes"),
+                          .quiet_if_gone = ignore || all };
+  if (targets_time_option(args, &r.timeout, err) < 0)
+    return -1;
   int failed = 0;
-  ctool_error_t last = NULL;
+  size_t n = 0;
+  struct container **list = targets_find(ctx, args, all, false, ignore, &n, &failed, err);
+  if (list == NULL)
+    return -1;
   if (all)
-    {
-      if (container_list(ctx, &list, &n, err) < 0)
-        return -1;
-      container_clear_leftovers(ctx);
-    }
-  else
-    {
-      list = xzalloc((nargs + 1) * sizeof *list);
-      for (size_t i = 0; i < nargs; i++)
-        {
-          ctool_error_t e = NULL;
-          if (container_lookup(ctx, cli_arg(args, i), &list[n], &e) == 0)
-            n++;
-          else if (ignore && e->errnum == ENOENT)
-            ctool_error_free(&e);
-          else
-            {
-              if (last)
-                fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-              last = e;
-              failed = 1;
-            }
-        }
-    }
-  size_t done = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      ctool_error_t e = NULL;
-      if (remove_one(ctx, list[i], force, timeout, cli_flag(args, "volumes"), &e) < 0)
-        {
-          /* Removed meanwhile by someone else (an --rm monitor): fine. */
-          if (e->errnum == ENOENT && (ignore || all))
-            {
-              ctool_error_free(&e);
-              continue;
-            }
-          if (last)
-            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-          last = e;
-          failed = 1;
-          continue;
-        }
-      done++;
-      printf("%s\n", list[i]->id);
-    }
-  container_list_free(list, n);
-  if (failed && done == 0 && last)
-    {
-      *err = last;
-      return -1;
-    }
-  if (last)
-    {
-      fprintf(stderr, "ctool: %s\n", last->msg);
-      ctool_error_free(&last);
-    }
-  return failed ? EXIT_CTOOL_ERROR : 0;
+    container_clear_leftovers(ctx);
+  return targets_each(args, list, n, all, failed, TARGET_ECHO_ID, rm_one, &r, err);
 }
 
 static bool

@@ -7,6 +7,7 @@
 #include "run-opts.h"
 #include "start.h"
 #include "stop.h"
+#include "targets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -71,114 +72,93 @@ run_create(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return 0;
 }
 
+struct start_request {
+  struct cli_ctx *ctx;
+  bool attach, interactive;
+  int code;  /* the container's exit code, when attached */
+};
+
+/* Start C, unless it runs already: as Podman, that is no error. */
 static int
-run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+start_one(struct container *c, void *data, ctool_error_t *err)
 {
-  bool attach = cli_flag(args, "attach");
-  size_t n = cli_nargs(args);
-  if (attach && n > 1)
-    return ctool_error_set(err, 0, "you cannot start and attach multiple containers at once");
-  int ret = 0;
-  for (size_t i = 0; i < n; i++)
+  struct start_request *r = data;
+  struct ctr_state st;
+  if (container_state(c, &st, err) < 0)
+    return -1;
+  if (status_is_live(st.status))
+    return 0;
+  struct start_opts so = {
+    .detach = !r->attach,
+    .interactive = r->interactive || (!r->attach && json_get_bool(c->meta, META_INTERACTIVE, false)),
+    .sig_proxy = true,
+  };
+  if (container_start(r->ctx, c, &so, &r->code, err) < 0)
     {
-      const char *ref = cli_arg(args, i);
-      struct container *c = NULL;
-      ctool_error_t e = NULL;
-      struct ctr_state st;
-      struct start_opts so;
-      int code = 0;
-      if (container_lookup(ctx, ref, &c, &e) < 0)
-        goto fail;
-      if (container_state(c, &st, &e) < 0)
-        goto fail;
-      if (status_is_live(st.status))
-        {
-          /* As Podman: starting a running container is not an error. */
-          if (!attach)
-            printf("%s\n", ref);
-          container_free(c);
-          continue;
-        }
-      so = (struct start_opts){
-        .detach = !attach,
-        .interactive = cli_flag(args, "interactive") || (!attach && json_get_bool(c->meta, META_INTERACTIVE, false)),
-        .sig_proxy = true,
-      };
-      if (container_start(ctx, c, &so, &code, &e) < 0)
-        {
-          doctor_explain_failure(ctx, &e);
-          goto fail;
-        }
-      container_free(c);
-      if (attach)
-        return code;
-      printf("%s\n", ref);
-      continue;
-    fail:
-      container_free(c);
-      if (n == 1)
-        {
-          *err = e;
-          return -1;
-        }
-      fprintf(stderr, "ctool: %s\n", e->msg);
-      ctool_error_free(&e);
-      ret = EXIT_CTOOL_ERROR;
+      doctor_explain_failure(r->ctx, err);
+      return -1;
     }
-  return ret;
+  return 0;
 }
 
 static int
-parse_time_opt(const struct cli_args *args, int *out, ctool_error_t *err)
+run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
-  *out = -1;
-  const char *t = cli_str(args, "time");
-  if (t == NULL)
-    return 0;
-  unsigned long long v;
-  if (!str_to_u64(t, &v) || v > 1000000)
-    return ctool_error_set(err, 0, "invalid --time '%s': give a number of seconds", t);
-  *out = (int) v;
+  struct start_request r = { .ctx = ctx, .attach = cli_flag(args, "attach"),
+                             .interactive = cli_flag(args, "interactive") };
+  size_t n = cli_nargs(args);
+  if (r.attach && n > 1)
+    return ctool_error_set(err, 0, "you cannot start and attach multiple containers at once");
+  if (r.attach)
+    {
+      struct container *c = NULL;
+      if (container_lookup(ctx, cli_arg(args, 0), &c, err) < 0)
+        return -1;
+      int ret = start_one(c, &r, err);
+      container_free(c);
+      return ret < 0 ? -1 : r.code;
+    }
+  int failed = 0;
+  struct container **list = targets_find(ctx, args, false, false, false, &n, &failed, err);
+  if (list == NULL)
+    return -1;
+  return targets_each(args, list, n, false, failed, TARGET_ECHO_AS_GIVEN, start_one, &r, err);
+}
+
+struct restart_request {
+  struct cli_ctx *ctx;
+  int timeout;
+};
+
+static int
+restart_one(struct container *c, void *data, ctool_error_t *err)
+{
+  struct restart_request *r = data;
+  struct start_opts so = { .detach = true, .sig_proxy = true,
+                           .interactive = json_get_bool(c->meta, META_INTERACTIVE, false) };
+  int code;
+  if (container_stop(c, r->timeout, err) < 0)
+    return -1;
+  if (container_start(r->ctx, c, &so, &code, err) < 0)
+    {
+      doctor_explain_failure(r->ctx, err);
+      return -1;
+    }
   return 0;
 }
 
 static int
 run_restart(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
-  int timeout;
-  if (parse_time_opt(args, &timeout, err) < 0)
+  struct restart_request r = { .ctx = ctx };
+  if (targets_time_option(args, &r.timeout, err) < 0)
     return -1;
-  size_t n = cli_nargs(args);
-  int ret = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      struct container *c = NULL;
-      ctool_error_t e = NULL;
-      struct start_opts so = { .detach = true, .sig_proxy = true };
-      int code;
-      if (container_lookup(ctx, cli_arg(args, i), &c, &e) < 0 || container_stop(c, timeout, &e) < 0)
-        goto fail;
-      so.interactive = json_get_bool(c->meta, META_INTERACTIVE, false);
-      if (container_start(ctx, c, &so, &code, &e) < 0)
-        {
-          doctor_explain_failure(ctx, &e);
-          goto fail;
-        }
-      printf("%s\n", c->id);
-      container_free(c);
-      continue;
-    fail:
-      container_free(c);
-      if (n == 1)
-        {
-          *err = e;
-          return -1;
-        }
-      fprintf(stderr, "ctool: %s\n", e->msg);
-      ctool_error_free(&e);
-      ret = EXIT_CTOOL_ERROR;
-    }
-  return ret;
+  int failed = 0;
+  size_t n = 0;
+  struct container **list = targets_find(ctx, args, false, false, false, &n, &failed, err);
+  if (list == NULL)
+    return -1;
+  return targets_each(args, list, n, false, failed, TARGET_ECHO_ID, restart_one, &r, err);
 }
 
 const struct cli_command cmd_run = {

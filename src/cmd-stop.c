@@ -4,6 +4,7 @@
 #include "signals.h"
 #include "start.h"
 #include "stop.h"
+#include "targets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,139 +12,31 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The containers named on the command line, or with ALL every container
- * (running ones only when RUNNING_ONLY). Reports lookups that fail and
- * goes on with the rest; *failed tells. */
-static struct container **
-targets(struct cli_ctx *ctx, struct cli_args *args, bool all, bool running_only, bool ignore_missing, size_t *n,
-        int *failed, ctool_error_t *err)
+static int
+stop_one(struct container *c, void *timeout, ctool_error_t *err)
 {
-  size_t nargs = cli_nargs(args);
-  if (all && nargs > 0)
-    {
-      ctool_error_set(err, 0, "give container names or --all, not both");
-      return NULL;
-    }
-  if (!all && nargs == 0)
-    {
-      ctool_error_set(err, 0, "give at least one container name or ID, or --all");
-      return NULL;
-    }
-  struct container **list = NULL;
-  *n = 0;
-  if (all)
-    {
-      if (container_list(ctx, &list, n, err) < 0)
-        return NULL;
-      size_t kept = 0;
-      for (size_t i = 0; i < *n; i++)
-        {
-          struct ctr_state st;
-          ctool_error_t e = NULL;
-          bool keep = container_state(list[i], &st, &e) == 0 && (!running_only || status_is_live(st.status));
-          ctool_error_free(&e);
-          if (keep)
-            list[kept++] = list[i];
-          else
-            container_free(list[i]);
-        }
-      *n = kept;
-      return list;
-    }
-  list = xzalloc((nargs + 1) * sizeof *list);
-  for (size_t i = 0; i < nargs; i++)
-    {
-      ctool_error_t e = NULL;
-      if (container_lookup(ctx, cli_arg(args, i), &list[*n], &e) == 0)
-        {
-          (*n)++;
-          continue;
-        }
-      if (!(ignore_missing && e->errnum == ENOENT))
-        {
-          fprintf(stderr, "ctool: %s\n", e->msg);
-          *failed = 1;
-        }
-      ctool_error_free(&e);
-    }
-  return list;
-}
-
-/* What to print for a container: what the user typed (Podman echoes
- * names and IDs as given), or the full ID for --all. */
-static const char *
-shown(struct cli_args *args, const struct container *c, bool all)
-{
-  for (size_t i = 0; !all && i < cli_nargs(args); i++)
-    {
-      const char *a = cli_arg(args, i);
-      if (strcmp(a, c->name) == 0 || str_has_prefix(c->id, a))
-        return a;
-    }
-  return c->id;
+  return container_stop(c, *(int *) timeout, err);
 }
 
 static int
-finish(int failed, size_t done, ctool_error_t *last, ctool_error_t *err)
+kill_one(struct container *c, void *sig, ctool_error_t *err)
 {
-  if (failed && done == 0 && *last)
-    {
-      *err = *last;
-      return -1;
-    }
-  if (*last)
-    {
-      fprintf(stderr, "ctool: %s\n", (*last)->msg);
-      ctool_error_free(last);
-    }
-  return failed ? EXIT_CTOOL_ERROR : 0;
-}
-
-/* Apply OP to every target: print each one done (as Podman, the name or ID
- * the user gave), print every failure but the last, which is returned. */
-static int
-each_target(struct cli_args *args, struct container **list, size_t n, bool all, int failed,
-            int (*op)(struct container *c, int arg, ctool_error_t *err), int arg, ctool_error_t *err)
-{
-  ctool_error_t last = NULL;
-  size_t done = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      ctool_error_t e = NULL;
-      if (op(list[i], arg, &e) < 0)
-        {
-          if (last)
-            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-          last = e;
-          failed = 1;
-          continue;
-        }
-      done++;
-      puts(shown(args, list[i], all));
-    }
-  container_list_free(list, n);
-  return finish(failed, done, &last, err);
+  return container_kill(c, *(int *) sig, err);
 }
 
 static int
 run_stop(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
-  int timeout = -1;
-  const char *t = cli_str(args, "time");
-  if (t)
-    {
-      unsigned long long v;
-      if (!str_to_u64(t, &v) || v > 1000000)
-        return ctool_error_set(err, 0, "invalid --time '%s': give a number of seconds", t);
-      timeout = (int) v;
-    }
+  int timeout;
+  if (targets_time_option(args, &timeout, err) < 0)
+    return -1;
   bool all = cli_flag(args, "all");
   int failed = 0;
   size_t n = 0;
-  struct container **list = targets(ctx, args, all, true, cli_flag(args, "ignore"), &n, &failed, err);
+  struct container **list = targets_find(ctx, args, all, true, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
-  return each_target(args, list, n, all, failed, container_stop, timeout, err);
+  return targets_each(args, list, n, all, failed, TARGET_ECHO_AS_GIVEN, stop_one, &timeout, err);
 }
 
 static int
@@ -156,10 +49,10 @@ run_kill(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   bool all = cli_flag(args, "all");
   int failed = 0;
   size_t n = 0;
-  struct container **list = targets(ctx, args, all, true, false, &n, &failed, err);
+  struct container **list = targets_find(ctx, args, all, true, false, &n, &failed, err);
   if (list == NULL)
     return -1;
-  return each_target(args, list, n, all, failed, container_kill, sig, err);
+  return targets_each(args, list, n, all, failed, TARGET_ECHO_AS_GIVEN, kill_one, &sig, err);
 }
 
 static int
@@ -167,7 +60,7 @@ run_wait(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   int failed = 0;
   size_t n = 0;
-  struct container **list = targets(ctx, args, false, false, cli_flag(args, "ignore"), &n, &failed, err);
+  struct container **list = targets_find(ctx, args, false, false, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
   ctool_error_t last = NULL;
@@ -189,7 +82,7 @@ run_wait(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
       fflush(stdout);
     }
   container_list_free(list, n);
-  return finish(failed, done, &last, err);
+  return targets_finish(failed, done, &last, err);
 }
 
 static const struct cli_option stop_options[] = {
