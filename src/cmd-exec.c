@@ -144,20 +144,12 @@ run_exec(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return ret;
 }
 
-const struct cli_command cmd_exec = {
-  .name = "exec",
-  .summary = "Run a command in a running container",
-  .usage = "[options] CONTAINER COMMAND [ARG...]",
-  .handler = run_exec,
-  .options = exec_options,
-  .flags = CLI_STOP_AT_POSITIONAL,
-  .min_args = 2,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "exec", and "container exec" with the same fields. */
+#define EXEC_COMMAND \
+  .summary = "Run a command in a running container", .usage = "[options] CONTAINER COMMAND [ARG...]", \
+  .handler = run_exec, .options = exec_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 2, .max_args = -1, \
+  .args_complete = COMPLETE_RUNNING
 
-const struct cli_command cmd_container_exec = {
-  .name = "exec", .summary = "Run a command in a running container", .usage = "[options] CONTAINER COMMAND [ARG...]",
-  .handler = run_exec, .options = exec_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 2, .max_args = -1,
-  .args_complete = COMPLETE_RUNNING, .alias_of = "exec",
-};
+const struct cli_command cmd_exec = { .name = "exec", EXEC_COMMAND };
+
+const struct cli_command cmd_container_exec = { .name = "exec", EXEC_COMMAND, .alias_of = "exec" };

@@ -194,26 +194,14 @@ static const struct cli_option image_rm_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_image_rm = {
-  .name = "rm",
-  .summary = "Remove local images",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .handler = run_image_rm,
-  .options = image_rm_options,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-};
+/* "image rm", and "rmi" with the same fields. */
+#define IMAGE_RM_COMMAND \
+  .summary = "Remove local images", .usage = "[options] IMAGE [IMAGE...]", .handler = run_image_rm, \
+  .options = image_rm_options, .max_args = -1, .args_complete = COMPLETE_IMAGES
 
-const struct cli_command cmd_rmi = {
-  .name = "rmi",
-  .summary = "Remove local images",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .handler = run_image_rm,
-  .options = image_rm_options,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-  .alias_of = "image rm",
-};
+const struct cli_command cmd_image_rm = { .name = "rm", IMAGE_RM_COMMAND };
+
+const struct cli_command cmd_rmi = { .name = "rmi", IMAGE_RM_COMMAND, .alias_of = "image rm" };
 
 /* ---------- prune ---------- */
 

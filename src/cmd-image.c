@@ -327,26 +327,14 @@ static const struct cli_option image_ls_options[] = {
   { NULL },
 };
 
-static const struct cli_command cmd_image_ls = {
-  .name = "ls",
-  .summary = "List images in local storage",
-  .usage = "[options] [REFERENCE]",
-  .handler = run_image_ls,
-  .options = image_ls_options,
-  .max_args = 1,
-  .args_complete = COMPLETE_IMAGES,
-};
+/* "image ls", and "images" with the same fields. */
+#define IMAGE_LS_COMMAND \
+  .summary = "List images in local storage", .usage = "[options] [REFERENCE]", .handler = run_image_ls, \
+  .options = image_ls_options, .max_args = 1, .args_complete = COMPLETE_IMAGES
 
-const struct cli_command cmd_images = {
-  .name = "images",
-  .summary = "List images in local storage",
-  .usage = "[options] [REFERENCE]",
-  .handler = run_image_ls,
-  .options = image_ls_options,
-  .max_args = 1,
-  .args_complete = COMPLETE_IMAGES,
-  .alias_of = "image ls",
-};
+static const struct cli_command cmd_image_ls = { .name = "ls", IMAGE_LS_COMMAND };
+
+const struct cli_command cmd_images = { .name = "images", IMAGE_LS_COMMAND, .alias_of = "image ls" };
 
 /* ---------- tag ---------- */
 
@@ -375,28 +363,14 @@ run_image_tag(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 
 static const struct cli_option no_options[] = { { NULL } };
 
-static const struct cli_command cmd_image_tag = {
-  .name = "tag",
-  .summary = "Add names to a local image",
-  .usage = "IMAGE TARGET-NAME [TARGET-NAME...]",
-  .handler = run_image_tag,
-  .options = no_options,
-  .min_args = 2,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES ",none",
-};
+/* "image tag", and "tag" with the same fields. */
+#define IMAGE_TAG_COMMAND \
+  .summary = "Add names to a local image", .usage = "IMAGE TARGET-NAME [TARGET-NAME...]", .handler = run_image_tag, \
+  .options = no_options, .min_args = 2, .max_args = -1, .args_complete = COMPLETE_IMAGES ",none"
 
-const struct cli_command cmd_tag = {
-  .name = "tag",
-  .summary = "Add names to a local image",
-  .usage = "IMAGE TARGET-NAME [TARGET-NAME...]",
-  .handler = run_image_tag,
-  .options = no_options,
-  .min_args = 2,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES ",none",
-  .alias_of = "image tag",
-};
+static const struct cli_command cmd_image_tag = { .name = "tag", IMAGE_TAG_COMMAND };
+
+const struct cli_command cmd_tag = { .name = "tag", IMAGE_TAG_COMMAND, .alias_of = "image tag" };
 
 /* ---------- inspect ---------- */
 

@@ -102,35 +102,19 @@ static const struct cli_option no_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_pause = {
-  .name = "pause",
-  .summary = "Pause all the processes in one or more containers",
-  .usage = "CONTAINER [CONTAINER...]",
-  .handler = run_pause,
-  .options = no_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "pause", and "container pause" with the same fields. */
+#define PAUSE_COMMAND \
+  .summary = "Pause all the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]", \
+  .handler = run_pause, .options = no_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING
 
-const struct cli_command cmd_unpause = {
-  .name = "unpause",
-  .summary = "Unpause the processes in one or more containers",
-  .usage = "CONTAINER [CONTAINER...]",
-  .handler = run_unpause,
-  .options = no_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+const struct cli_command cmd_pause = { .name = "pause", PAUSE_COMMAND };
 
-const struct cli_command cmd_container_pause = {
-  .name = "pause", .summary = "Pause all the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]",
-  .handler = run_pause, .options = no_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING,
-  .alias_of = "pause",
-};
-const struct cli_command cmd_container_unpause = {
-  .name = "unpause", .summary = "Unpause the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]",
-  .handler = run_unpause, .options = no_options, .min_args = 1, .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS, .alias_of = "unpause",
-};
+/* "unpause", and "container unpause" with the same fields. */
+#define UNPAUSE_COMMAND \
+  .summary = "Unpause the processes in one or more containers", .usage = "CONTAINER [CONTAINER...]", \
+  .handler = run_unpause, .options = no_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
+
+const struct cli_command cmd_unpause = { .name = "unpause", UNPAUSE_COMMAND };
+
+const struct cli_command cmd_container_pause = { .name = "pause", PAUSE_COMMAND, .alias_of = "pause" };
+const struct cli_command cmd_container_unpause = { .name = "unpause", UNPAUSE_COMMAND, .alias_of = "unpause" };

@@ -125,19 +125,11 @@ static const struct cli_option port_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_port = {
-  .name = "port",
-  .summary = "List the published ports of a container",
-  .usage = "[options] CONTAINER [PRIVATEPORT[/PROTO]]",
-  .handler = run_port,
-  .options = port_options,
-  .min_args = 0,
-  .max_args = 2,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "port", and "container port" with the same fields. */
+#define PORT_COMMAND \
+  .summary = "List the published ports of a container", .usage = "[options] CONTAINER [PRIVATEPORT[/PROTO]]", \
+  .handler = run_port, .options = port_options, .max_args = 2, .args_complete = COMPLETE_CONTAINERS
 
-const struct cli_command cmd_container_port = {
-  .name = "port", .summary = "List the published ports of a container",
-  .usage = "[options] CONTAINER [PRIVATEPORT[/PROTO]]", .handler = run_port, .options = port_options,
-  .min_args = 0, .max_args = 2, .args_complete = COMPLETE_CONTAINERS, .alias_of = "port",
-};
+const struct cli_command cmd_port = { .name = "port", PORT_COMMAND };
+
+const struct cli_command cmd_container_port = { .name = "port", PORT_COMMAND, .alias_of = "port" };

@@ -378,25 +378,13 @@ run_ps(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return ret;
 }
 
-const struct cli_command cmd_ps = {
-  .name = "ps",
-  .summary = "List containers",
-  .usage = "[options]",
-  .handler = run_ps,
-  .options = ps_options,
-  .max_args = 0,
-};
+/* "ps", and "container ls", "container list", "container ps" with the same fields. */
+#define PS_COMMAND \
+  .summary = "List containers", .usage = "[options]", .handler = run_ps, .options = ps_options, .max_args = 0
+
+const struct cli_command cmd_ps = { .name = "ps", PS_COMMAND };
 
 /* `ctool container ls|list|ps` are the same verb. */
-const struct cli_command cmd_container_ls = {
-  .name = "ls", .summary = "List containers", .usage = "[options]", .handler = run_ps,
-  .options = ps_options, .max_args = 0, .alias_of = "ps",
-};
-const struct cli_command cmd_container_list = {
-  .name = "list", .summary = "List containers", .usage = "[options]", .handler = run_ps,
-  .options = ps_options, .max_args = 0, .alias_of = "ps",
-};
-const struct cli_command cmd_container_ps = {
-  .name = "ps", .summary = "List containers", .usage = "[options]", .handler = run_ps,
-  .options = ps_options, .max_args = 0, .alias_of = "ps",
-};
+const struct cli_command cmd_container_ls = { .name = "ls", PS_COMMAND, .alias_of = "ps" };
+const struct cli_command cmd_container_list = { .name = "list", PS_COMMAND, .alias_of = "ps" };
+const struct cli_command cmd_container_ps = { .name = "ps", PS_COMMAND, .alias_of = "ps" };

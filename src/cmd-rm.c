@@ -163,16 +163,12 @@ static const struct cli_option rm_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_rm = {
-  .name = "rm",
-  .summary = "Remove one or more containers",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_rm,
-  .options = rm_options,
-  .min_args = 0,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "rm", and "container rm" with the same fields. */
+#define RM_COMMAND \
+  .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_rm, \
+  .options = rm_options, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
+
+const struct cli_command cmd_rm = { .name = "rm", RM_COMMAND };
 
 static const struct cli_option prune_options[] = {
   { "force", 'f', OPT_BOOL, NULL, "Do not ask for confirmation", NULL },
@@ -188,7 +184,4 @@ const struct cli_command cmd_container_prune = {
   .max_args = 0,
 };
 
-const struct cli_command cmd_container_rm = {
-  .name = "rm", .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_rm, .options = rm_options, .max_args = -1, .args_complete = COMPLETE_CONTAINERS, .alias_of = "rm",
-};
+const struct cli_command cmd_container_rm = { .name = "rm", RM_COMMAND, .alias_of = "rm" };

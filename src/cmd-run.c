@@ -161,29 +161,21 @@ run_restart(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return targets_each(args, list, n, false, failed, TARGET_ECHO_ID, restart_one, &r, err);
 }
 
-const struct cli_command cmd_run = {
-  .name = "run",
-  .summary = "Run a command in a new container",
-  .usage = "[options] IMAGE [COMMAND [ARG...]]",
-  .handler = run_run,
-  .options = run_only_options,
-  .flags = CLI_STOP_AT_POSITIONAL,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-};
+/* "run", and "container run" with the same fields. */
+#define RUN_COMMAND \
+  .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]", .handler = run_run, \
+  .options = run_only_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1, .max_args = -1, \
+  .args_complete = COMPLETE_IMAGES
 
-const struct cli_command cmd_create = {
-  .name = "create",
-  .summary = "Create a container without starting it",
-  .usage = "[options] IMAGE [COMMAND [ARG...]]",
-  .handler = run_create,
-  .options = run_create_options,
-  .flags = CLI_STOP_AT_POSITIONAL,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-};
+const struct cli_command cmd_run = { .name = "run", RUN_COMMAND };
+
+/* "create", and "container create" with the same fields. */
+#define CREATE_COMMAND \
+  .summary = "Create a container without starting it", .usage = "[options] IMAGE [COMMAND [ARG...]]", \
+  .handler = run_create, .options = run_create_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1, \
+  .max_args = -1, .args_complete = COMPLETE_IMAGES
+
+const struct cli_command cmd_create = { .name = "create", CREATE_COMMAND };
 
 static const struct cli_option start_options[] = {
   { "attach", 'a', OPT_BOOL, NULL, "Attach to the container's output and wait for it", NULL },
@@ -191,16 +183,12 @@ static const struct cli_option start_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_start = {
-  .name = "start",
-  .summary = "Start one or more containers",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_start,
-  .options = start_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "start", and "container start" with the same fields. */
+#define START_COMMAND \
+  .summary = "Start one or more containers", .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_start, \
+  .options = start_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
+
+const struct cli_command cmd_start = { .name = "start", START_COMMAND };
 
 static const struct cli_option restart_options[] = {
   { "time", 't', OPT_STRING, "SECONDS", "Seconds to wait for the stop before killing (default: its stop timeout)",
@@ -208,35 +196,14 @@ static const struct cli_option restart_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_restart = {
-  .name = "restart",
-  .summary = "Restart one or more containers",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_restart,
-  .options = restart_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "restart", and "container restart" with the same fields. */
+#define RESTART_COMMAND \
+  .summary = "Restart one or more containers", .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_restart, \
+  .options = restart_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
 
-const struct cli_command cmd_container_run = {
-  .name = "run", .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]",
-  .handler = run_run, .options = run_only_options, .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1,
-  .max_args = -1, .args_complete = COMPLETE_IMAGES, .alias_of = "run",
-};
-const struct cli_command cmd_container_create = {
-  .name = "create", .summary = "Create a container without starting it",
-  .usage = "[options] IMAGE [COMMAND [ARG...]]", .handler = run_create, .options = run_create_options,
-  .flags = CLI_STOP_AT_POSITIONAL, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_IMAGES,
-  .alias_of = "create",
-};
-const struct cli_command cmd_container_start = {
-  .name = "start", .summary = "Start one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_start, .options = start_options, .min_args = 1, .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS, .alias_of = "start",
-};
-const struct cli_command cmd_container_restart = {
-  .name = "restart", .summary = "Restart one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_restart, .options = restart_options, .min_args = 1, .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS, .alias_of = "restart",
-};
+const struct cli_command cmd_restart = { .name = "restart", RESTART_COMMAND };
+
+const struct cli_command cmd_container_run = { .name = "run", RUN_COMMAND, .alias_of = "run" };
+const struct cli_command cmd_container_create = { .name = "create", CREATE_COMMAND, .alias_of = "create" };
+const struct cli_command cmd_container_start = { .name = "start", START_COMMAND, .alias_of = "start" };
+const struct cli_command cmd_container_restart = { .name = "restart", RESTART_COMMAND, .alias_of = "restart" };

@@ -296,19 +296,11 @@ static const struct cli_option stats_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_stats = {
-  .name = "stats",
-  .summary = "Display a live stream of resource usage of containers",
-  .usage = "[options] [CONTAINER...]",
-  .handler = run_stats,
-  .options = stats_options,
-  .min_args = 0,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "stats", and "container stats" with the same fields. */
+#define STATS_COMMAND \
+  .summary = "Display a live stream of resource usage of containers", .usage = "[options] [CONTAINER...]", \
+  .handler = run_stats, .options = stats_options, .max_args = -1, .args_complete = COMPLETE_RUNNING
 
-const struct cli_command cmd_container_stats = {
-  .name = "stats", .summary = "Display a live stream of resource usage of containers",
-  .usage = "[options] [CONTAINER...]", .handler = run_stats, .options = stats_options, .max_args = -1,
-  .args_complete = COMPLETE_RUNNING, .alias_of = "stats",
-};
+const struct cli_command cmd_stats = { .name = "stats", STATS_COMMAND };
+
+const struct cli_command cmd_container_stats = { .name = "stats", STATS_COMMAND, .alias_of = "stats" };

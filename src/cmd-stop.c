@@ -93,16 +93,12 @@ static const struct cli_option stop_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_stop = {
-  .name = "stop",
-  .summary = "Stop one or more running containers",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_stop,
-  .options = stop_options,
-  .min_args = 0,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "stop", and "container stop" with the same fields. */
+#define STOP_COMMAND \
+  .summary = "Stop one or more running containers", .usage = "[options] CONTAINER [CONTAINER...]", \
+  .handler = run_stop, .options = stop_options, .max_args = -1, .args_complete = COMPLETE_RUNNING
+
+const struct cli_command cmd_stop = { .name = "stop", STOP_COMMAND };
 
 static const struct cli_option kill_options[] = {
   { "all", 'a', OPT_BOOL, NULL, "Signal every running container", NULL },
@@ -110,45 +106,25 @@ static const struct cli_option kill_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_kill = {
-  .name = "kill",
-  .summary = "Send a signal to one or more running containers",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_kill,
-  .options = kill_options,
-  .min_args = 0,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "kill", and "container kill" with the same fields. */
+#define KILL_COMMAND \
+  .summary = "Send a signal to one or more running containers", .usage = "[options] CONTAINER [CONTAINER...]", \
+  .handler = run_kill, .options = kill_options, .max_args = -1, .args_complete = COMPLETE_RUNNING
+
+const struct cli_command cmd_kill = { .name = "kill", KILL_COMMAND };
 
 static const struct cli_option wait_options[] = {
   { "ignore", 'i', OPT_BOOL, NULL, "Ignore containers that do not exist", NULL },
   { NULL },
 };
 
-const struct cli_command cmd_wait = {
-  .name = "wait",
-  .summary = "Wait for containers to exit and print their exit codes",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_wait,
-  .options = wait_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "wait", and "container wait" with the same fields. */
+#define WAIT_COMMAND \
+  .summary = "Wait for containers to exit and print their exit codes", .usage = "[options] CONTAINER [CONTAINER...]", \
+  .handler = run_wait, .options = wait_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
 
-const struct cli_command cmd_container_stop = {
-  .name = "stop", .summary = "Stop one or more running containers", .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_stop, .options = stop_options, .max_args = -1, .args_complete = COMPLETE_RUNNING,
-  .alias_of = "stop",
-};
-const struct cli_command cmd_container_kill = {
-  .name = "kill", .summary = "Send a signal to one or more running containers",
-  .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_kill, .options = kill_options, .max_args = -1,
-  .args_complete = COMPLETE_RUNNING, .alias_of = "kill",
-};
-const struct cli_command cmd_container_wait = {
-  .name = "wait", .summary = "Wait for containers to exit and print their exit codes",
-  .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_wait, .options = wait_options, .min_args = 1,
-  .max_args = -1, .args_complete = COMPLETE_CONTAINERS, .alias_of = "wait",
-};
+const struct cli_command cmd_wait = { .name = "wait", WAIT_COMMAND };
+
+const struct cli_command cmd_container_stop = { .name = "stop", STOP_COMMAND, .alias_of = "stop" };
+const struct cli_command cmd_container_kill = { .name = "kill", KILL_COMMAND, .alias_of = "kill" };
+const struct cli_command cmd_container_wait = { .name = "wait", WAIT_COMMAND, .alias_of = "wait" };

@@ -348,19 +348,11 @@ static const struct cli_option top_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_top = {
-  .name = "top",
-  .summary = "Display the running processes of a container",
-  .usage = "CONTAINER [FORMAT-DESCRIPTORS]",
-  .handler = run_top,
-  .options = top_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_RUNNING,
-};
+/* "top", and "container top" with the same fields. */
+#define TOP_COMMAND \
+  .summary = "Display the running processes of a container", .usage = "CONTAINER [FORMAT-DESCRIPTORS]", \
+  .handler = run_top, .options = top_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING
 
-const struct cli_command cmd_container_top = {
-  .name = "top", .summary = "Display the running processes of a container", .usage = "CONTAINER [FORMAT-DESCRIPTORS]",
-  .handler = run_top, .options = top_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_RUNNING,
-  .alias_of = "top",
-};
+const struct cli_command cmd_top = { .name = "top", TOP_COMMAND };
+
+const struct cli_command cmd_container_top = { .name = "top", TOP_COMMAND, .alias_of = "top" };

@@ -93,19 +93,11 @@ static const struct cli_option update_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_update = {
-  .name = "update",
-  .summary = "Update the resource limits of a container",
-  .usage = "[options] CONTAINER",
-  .handler = run_update,
-  .options = update_options,
-  .min_args = 1,
-  .max_args = 1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+/* "update", and "container update" with the same fields. */
+#define UPDATE_COMMAND \
+  .summary = "Update the resource limits of a container", .usage = "[options] CONTAINER", .handler = run_update, \
+  .options = update_options, .min_args = 1, .max_args = 1, .args_complete = COMPLETE_CONTAINERS
 
-const struct cli_command cmd_container_update = {
-  .name = "update", .summary = "Update the resource limits of a container", .usage = "[options] CONTAINER",
-  .handler = run_update, .options = update_options, .min_args = 1, .max_args = 1,
-  .args_complete = COMPLETE_CONTAINERS, .alias_of = "update",
-};
+const struct cli_command cmd_update = { .name = "update", UPDATE_COMMAND };
+
+const struct cli_command cmd_container_update = { .name = "update", UPDATE_COMMAND, .alias_of = "update" };

@@ -118,24 +118,14 @@ static const struct cli_option volume_ls_options[] = {
   { NULL },
 };
 
-static const struct cli_command cmd_volume_ls = {
-  .name = "ls",
-  .summary = "List volumes",
-  .usage = "[options]",
-  .handler = run_volume_ls,
-  .options = volume_ls_options,
-  .max_args = 0,
-};
+/* "volume ls", and "volume list" with the same fields. */
+#define VOLUME_LS_COMMAND \
+  .summary = "List volumes", .usage = "[options]", .handler = run_volume_ls, .options = volume_ls_options, \
+  .max_args = 0
 
-static const struct cli_command cmd_volume_list = {
-  .name = "list",
-  .summary = "List volumes",
-  .usage = "[options]",
-  .handler = run_volume_ls,
-  .options = volume_ls_options,
-  .max_args = 0,
-  .alias_of = "volume ls",
-};
+static const struct cli_command cmd_volume_ls = { .name = "ls", VOLUME_LS_COMMAND };
+
+static const struct cli_command cmd_volume_list = { .name = "list", VOLUME_LS_COMMAND, .alias_of = "volume ls" };
 
 /* ---------- inspect ---------- */
 
@@ -300,26 +290,14 @@ static const struct cli_option volume_rm_options[] = {
   { NULL },
 };
 
-static const struct cli_command cmd_volume_rm = {
-  .name = "rm",
-  .summary = "Remove volumes",
-  .usage = "[options] NAME [NAME...]",
-  .handler = run_volume_rm,
-  .options = volume_rm_options,
-  .max_args = -1,
-  .args_complete = COMPLETE_VOLUMES,
-};
+/* "volume rm", and "volume remove" with the same fields. */
+#define VOLUME_RM_COMMAND \
+  .summary = "Remove volumes", .usage = "[options] NAME [NAME...]", .handler = run_volume_rm, \
+  .options = volume_rm_options, .max_args = -1, .args_complete = COMPLETE_VOLUMES
 
-static const struct cli_command cmd_volume_remove = {
-  .name = "remove",
-  .summary = "Remove volumes",
-  .usage = "[options] NAME [NAME...]",
-  .handler = run_volume_rm,
-  .options = volume_rm_options,
-  .max_args = -1,
-  .args_complete = COMPLETE_VOLUMES,
-  .alias_of = "volume rm",
-};
+static const struct cli_command cmd_volume_rm = { .name = "rm", VOLUME_RM_COMMAND };
+
+static const struct cli_command cmd_volume_remove = { .name = "remove", VOLUME_RM_COMMAND, .alias_of = "volume rm" };
 
 /* ---------- prune ---------- */
 

@@ -74,28 +74,14 @@ static const struct cli_option image_save_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_image_save = {
-  .name = "save",
-  .summary = "Save images to an archive",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .flags = CLI_IMAGE_HELPER,
-  .options = image_save_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-};
+/* "image save", and "save" with the same fields. */
+#define IMAGE_SAVE_COMMAND \
+  .summary = "Save images to an archive", .usage = "[options] IMAGE [IMAGE...]", .flags = CLI_IMAGE_HELPER, \
+  .options = image_save_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_IMAGES
 
-const struct cli_command cmd_save = {
-  .name = "save",
-  .summary = "Save images to an archive",
-  .usage = "[options] IMAGE [IMAGE...]",
-  .flags = CLI_IMAGE_HELPER,
-  .options = image_save_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_IMAGES,
-  .alias_of = "image save",
-};
+const struct cli_command cmd_image_save = { .name = "save", IMAGE_SAVE_COMMAND };
+
+const struct cli_command cmd_save = { .name = "save", IMAGE_SAVE_COMMAND, .alias_of = "image save" };
 
 static const struct cli_option image_load_options[] = {
   { "input", 'i', OPT_STRING, "FILE", "Read the archive from FILE instead of standard input", COMPLETE_FILES },
@@ -103,24 +89,14 @@ static const struct cli_option image_load_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_image_load = {
-  .name = "load",
-  .summary = "Load images from an OCI or Docker archive",
-  .usage = "[options]",
-  .flags = CLI_IMAGE_HELPER,
-  .options = image_load_options,
-  .max_args = 0,
-};
+/* "image load", and "load" with the same fields. */
+#define IMAGE_LOAD_COMMAND \
+  .summary = "Load images from an OCI or Docker archive", .usage = "[options]", .flags = CLI_IMAGE_HELPER, \
+  .options = image_load_options, .max_args = 0
 
-const struct cli_command cmd_load = {
-  .name = "load",
-  .summary = "Load images from an OCI or Docker archive",
-  .usage = "[options]",
-  .flags = CLI_IMAGE_HELPER,
-  .options = image_load_options,
-  .max_args = 0,
-  .alias_of = "image load",
-};
+const struct cli_command cmd_image_load = { .name = "load", IMAGE_LOAD_COMMAND };
+
+const struct cli_command cmd_load = { .name = "load", IMAGE_LOAD_COMMAND, .alias_of = "image load" };
 
 static const struct cli_option version_options[] = {
   { "format", 'f', OPT_STRING, "FORMAT", "Print as json or with a Go template: '{{.Version}}'", "json" },
