@@ -135,6 +135,11 @@ EOF
   [ "${lines[-1]}" = done ] || fail "last line: ${lines[-1]}"
   [ "${lines[-2]}" = "line 2999 of a chatty container" ] || fail "line before: ${lines[-2]}"
   refute_line "line 0 of a chatty container"
+  # logs -f goes on from the start of the emptied file: whole lines to the last.
+  id=$(ctool run -d "$IMAGE" sh -c 'i=0; while [ $i -lt 1000 ]; do echo "slow line $i"; i=$((i+1)); sleep 0.002; done')
+  run -0 timeout 60 "$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT" logs -f "$id"
+  [ "${lines[-1]}" = "slow line 999" ] || fail "last line: ${lines[-1]}"
+  [ -z "$(grep -v '^slow line [0-9]*$' <<< "$output")" ] || fail "broken lines: $(grep -v '^slow line [0-9]*$' <<< "$output" | head -3)"
   # A foreground run that is kept logs through ctool itself, under the same limit.
   run -0 ctool run --name fg "$IMAGE" sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line $i of a chatty container"; i=$((i+1)); done; echo fg-done'
   [ "${lines[-1]}" = fg-done ]
