@@ -27,4 +27,14 @@ char *net_helper_log_tail(const char *log_path);
 /* Kill and reap a helper we started. */
 void net_kill_helper(pid_t pid);
 
+/* M is on an IPv6 host address, which slirp4netns cannot bind. */
+bool net_port_needs_proxy(const struct port_mapping *m);
+/* Listen on the IPv6 host addresses of PORTS and relay each TCP
+ * connection, from inside PID's network namespace, to GUEST (the
+ * container's address) and the mapping's container port (portproxy.c).
+ * The proxy ends when EXIT_FD (a read end) sees EOF, or when this process
+ * dies. Returns its PID, 0 when no mapping needs it, or -1. */
+pid_t net_proxy_start(const struct port_mapping *ports, size_t n, pid_t pid, const char *guest, int exit_fd,
+                      ctool_error_t *err);
+
 #endif

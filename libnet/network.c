@@ -60,6 +60,17 @@ net_start(const struct net_options *o, pid_t pid, const char *rundir, struct net
   return 0;
 }
 
+int
+net_ports_check_mode(const struct net_options *o, ctool_error_t *err)
+{
+  for (size_t i = 0; o->mode == NET_SLIRP4NETNS && i < o->n_ports; i++)
+    if (net_port_needs_proxy(&o->ports[i]) && strcmp(o->ports[i].proto, "tcp") != 0)
+      return ctool_error_set(err, 0, "cannot publish UDP on the IPv6 address %s: slirp4netns forwards UDP from IPv4 "
+                                     "addresses only; use e.g. 127.0.0.1, or --network pasta",
+                             o->ports[i].host_ip);
+  return 0;
+}
+
 void
 net_handle_clear(struct net_handle *h)
 {
@@ -78,6 +89,8 @@ net_stop(struct net_handle *h)
     close(h->exit_fd);
   if (h->helper_pid > 0)
     net_kill_helper(h->helper_pid);
+  if (h->proxy_pid > 0)
+    net_kill_helper(h->proxy_pid);
   if (h->api_socket)
     unlink(h->api_socket);
   net_handle_clear(h);

@@ -66,6 +66,10 @@ const char *net_mode_name(enum net_mode m);
 int net_ports_parse(const char *spec, struct port_mapping **ports, size_t *n, ctool_error_t *err);
 /* -P: publish each "PORT/PROTO" of the image's ExposedPorts on a free host port. */
 int net_ports_from_exposed(json_object *exposed, struct port_mapping **ports, size_t *n, ctool_error_t *err);
+/* The published ports O's backend can serve: slirp4netns forwards UDP
+ * from IPv4 host addresses only (TCP on IPv6 ones goes through ctool's
+ * own relay). An error says what to use instead. */
+int net_ports_check_mode(const struct net_options *o, ctool_error_t *err);
 /* Check every host port can be bound now (and pick free ports for those
  * given as 0): a port below net.ipv4.ip_unprivileged_port_start, or one in
  * use, is an error naming the port and the fix, before anything starts. */
@@ -90,6 +94,7 @@ char *net_ports_format_lines(const struct port_mapping *ports, size_t n, unsigne
 struct net_handle {
   enum net_mode mode;
   pid_t helper_pid;     /* slirp4netns or pasta; 0 when none */
+  pid_t proxy_pid;      /* the relay of IPv6 host addresses (slirp4netns); 0 when none */
   int exit_fd;          /* write end: the helper exits when every copy closes */
   char *api_socket;     /* slirp4netns API socket path, or NULL */
   char *dns;            /* the resolver address inside (10.0.2.3), or NULL */

@@ -205,7 +205,8 @@ net_ports_reserve(struct port_mapping *ports, size_t n, ctool_error_t *err)
   for (size_t i = 0; i < n; i++)
     {
       struct port_mapping *m = &ports[i];
-      const char *ip = m->host_ip[0] ? m->host_ip : "0.0.0.0";
+      char ip[sizeof m->host_ip + 2];
+      net_port_host_text(m, ip, sizeof ip);
       if (m->host_port != 0 && m->host_port < lowest && geteuid() != 0)
         return ctool_error_set(err, 0,
                                "cannot publish host port %u: ports below %u are privileged "

@@ -237,6 +237,11 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
   struct slirp_features f = { 0 };
   if (features_cached(o->cache_dir, &f, err) < 0)
     return -1;
+  if (net_ports_check_mode(o, err) < 0)
+    return -1;
+  bool proxied = false;
+  for (size_t i = 0; i < o->n_ports; i++)
+    proxied |= net_port_needs_proxy(&o->ports[i]);
   if (o->port_handler == PORT_HANDLER_ROOTLESSKIT && o->n_ports > 0)
     log_debug("port_handler=rootlesskit: ctool forwards ports with the slirp4netns handler, which keeps source addresses");
 
@@ -291,10 +296,10 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
 
   int keep[2] = { exit_pipe[0], ready_pipe[1] };
   pid_t helper = net_spawn_helper((char *const *) argv, keep, 2, rundir, log_path, err);
-  close(exit_pipe[0]);
   close(ready_pipe[1]);
   if (helper < 0)
     {
+      close(exit_pipe[0]);
       close(exit_pipe[1]);
       close(ready_pipe[0]);
       return -1;
@@ -312,8 +317,12 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
     r = ctool_error_set(err, errno, "open %s", rundir);
   cleanup_free char *connect_path = xasprintf("/proc/self/fd/%d/" SLIRP_API_NAME, dir_fd);
   for (size_t i = 0; r == 0 && i < o->n_ports; i++)
-    r = slirp_add_port(connect_path, &o->ports[i], guest, err);
-  if (r < 0)
+    if (!net_port_needs_proxy(&o->ports[i]))
+      r = slirp_add_port(connect_path, &o->ports[i], guest, err);
+  /* IPv6 host addresses: a relay of ctool's own, ending with slirp4netns. */
+  pid_t proxy = r == 0 && proxied ? net_proxy_start(o->ports, o->n_ports, pid, guest, exit_pipe[0], err) : 0;
+  close(exit_pipe[0]);
+  if (r < 0 || proxy < 0)
     {
       close(exit_pipe[1]);
       net_kill_helper(helper);
@@ -322,6 +331,7 @@ slirp_start(const struct net_options *o, pid_t pid, const char *rundir, struct n
     }
   h->mode = NET_SLIRP4NETNS;
   h->helper_pid = helper;
+  h->proxy_pid = proxy;
   h->exit_fd = exit_pipe[1];
   h->api_socket = steal_pointer(&api);
   h->dns = xstrdup(slirp_dns(o));

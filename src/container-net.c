@@ -26,7 +26,7 @@ ctr_net_plan(const struct run_opts *ro, json_object *image_config, struct net_op
       && net_ports_from_exposed(json_get_obj(json_get_obj(image_config, "config"), "ExposedPorts"), &out->ports,
                                 &out->n_ports, err) < 0)
     goto fail;
-  if (net_ports_reserve(out->ports, out->n_ports, err) < 0)
+  if (net_ports_check_mode(out, err) < 0 || net_ports_reserve(out->ports, out->n_ports, err) < 0)
     goto fail;
   return 0;
 fail:
@@ -113,12 +113,17 @@ static json_object *
 record_json(const struct net_handle *h)
 {
   json_object *r = json_object_new_object();
-  unsigned long long start = 0;
+  unsigned long long start = 0, proxy_start = 0;
   if (h->helper_pid > 0 && proc_start_time(h->helper_pid, &start) < 0)
     start = 0;
   json_object_object_add(r, "Mode", json_object_new_string(net_mode_name(h->mode)));
   json_object_object_add(r, "HelperPid", json_object_new_int(h->helper_pid));
   json_object_object_add(r, "HelperStart", json_object_new_int64((int64_t) start));
+  if (h->proxy_pid > 0 && proc_start_time(h->proxy_pid, &proxy_start) == 0)
+    {
+      json_object_object_add(r, "ProxyPid", json_object_new_int(h->proxy_pid));
+      json_object_object_add(r, "ProxyStart", json_object_new_int64((int64_t) proxy_start));
+    }
   if (h->api_socket)
     json_object_object_add(r, "ApiSocket", json_object_new_string(h->api_socket));
   if (h->ctr_addr)
@@ -225,10 +230,14 @@ ctr_net_cleanup(const struct container *c)
       ctool_error_free(&e);
       return;
     }
-  pid_t pid = (pid_t) json_get_int(rec, "HelperPid", 0);
-  int64_t start = json_get_int(rec, "HelperStart", 0);
-  if (pid > 0 && start > 0)
-    end_helper(pid, (unsigned long long) start);
+  static const char *const helpers[][2] = { { "HelperPid", "HelperStart" }, { "ProxyPid", "ProxyStart" } };
+  for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+    {
+      pid_t pid = (pid_t) json_get_int(rec, helpers[i][0], 0);
+      int64_t start = json_get_int(rec, helpers[i][1], 0);
+      if (pid > 0 && start > 0)
+        end_helper(pid, (unsigned long long) start);
+    }
   const char *sock = json_get_str(rec, "ApiSocket");
   if (sock)
     unlink(sock);

@@ -187,6 +187,68 @@ sys.exit("no run of %d free ports" % n)' "$1"
   assert_nothing_left
 }
 
+# A TCP port free on the host's IPv6 loopback.
+free_port6() {
+  python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])'
+}
+
+skip_unless_ipv6_loopback() {
+  ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128' || skip "this host has no IPv6 loopback address ::1"
+}
+
+@test "-p [::1]:PORT:PORT: published on the IPv6 loopback through ctool's relay (slirp4netns binds IPv4 only)" {
+  skip_unless_ipv6_loopback
+  port=$(free_port6)
+  run -0 ctool run -d --name web6 -p "[::1]:$port:8080" "$IMAGE" \
+    sh -c 'mkdir /www; echo over-ipv6 > /www/index.html; exec httpd -f -p 8080 -h /www'
+  run -0 ctool port web6
+  assert_output "8080/tcp -> [::1]:$port"
+  run -0 ctool ps --format '{{.Ports}}'
+  assert_output "[::1]:$port->8080/tcp"
+  wait_until 10 curl -sf -o /dev/null "http://[::1]:$port/index.html"
+  for i in 1 2 3 4; do curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/got$i" "http://[::1]:$port/index.html" & done
+  wait
+  run -0 cat "$BATS_TEST_TMPDIR"/got{1,2,3,4}
+  assert_output "over-ipv6
+over-ipv6
+over-ipv6
+over-ipv6"
+  # Only on ::1: not on the IPv4 loopback.
+  run ! curl -sS --max-time 5 "http://127.0.0.1:$port/index.html"
+  run -125 ctool run -d --name busy6 -p "[::1]:$port:8080" "$IMAGE" sleep 100
+  assert_output "ctool: host port [::1]:$port/tcp is already in use: choose another host port with -p"
+  run -125 ctool create --name udp6 -p "[::1]:$port:53/udp" "$IMAGE" true
+  assert_output --partial "cannot publish UDP on the IPv6 address ::1: slirp4netns forwards UDP from IPv4 addresses only"
+  run -0 ctool ps -a --format '{{.Names}}'
+  assert_output web6
+  # The relay ends with the container: after stop, and after rm.
+  proxy=$(jq -r .ProxyPid "$CTOOL_TEST_RUNROOT"/containers/*/network.json)
+  [[ "$proxy" =~ ^[0-9]+$ ]] || fail "no relay recorded: $proxy"
+  run -0 ctool stop -t 0 web6
+  wait_until 10 no_helpers_of "$proxy" || fail "the relay is still there after stop"
+  run -0 ctool start web6
+  wait_until 10 curl -sf -o /dev/null "http://[::1]:$port/index.html"
+  proxy=$(jq -r .ProxyPid "$CTOOL_TEST_RUNROOT"/containers/*/network.json)
+  run -0 ctool rm -f -t 0 web6
+  no_helpers_of "$proxy" || fail "the relay is still there after rm -f"
+  run ! curl -sS --max-time 5 "http://[::1]:$port/index.html"
+  assert_nothing_left
+}
+
+@test "--network pasta: -p [::1]:PORT:PORT on the IPv6 loopback" {
+  skip_unless_ipv6_loopback
+  run ctool run --rm --network pasta "$IMAGE" true
+  [ "$status" -eq 0 ] || skip "pasta does not work here: $output"
+  port=$(free_port6)
+  run -0 ctool run -d --name web6 --network pasta -p "[::1]:$port:8080" "$IMAGE" \
+    sh -c 'echo pasta-ipv6 > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'
+  wait_until 10 curl -sf -o /dev/null "http://[::1]:$port/index.html"
+  run -0 curl -sS --max-time 10 "http://[::1]:$port/index.html"
+  assert_output pasta-ipv6
+  run -0 ctool rm -f -t 0 web6
+  assert_nothing_left
+}
+
 @test "-p 127.0.0.1:PORT:PORT/udp forwards UDP datagrams" {
   [ -x "$UDP_SERVER" ] || skip "no C compiler with a static libc to build the UDP server"
   port=$(free_port)

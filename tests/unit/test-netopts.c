@@ -239,6 +239,27 @@ test_port_ranges_collapse(void **state)
   free(p);
 }
 
+/* slirp4netns takes TCP on IPv6 host addresses (ctool relays it) but not
+ * UDP, which pasta forwards itself. */
+static void
+test_ipv6_ports_by_mode(void **state)
+{
+  struct net_options o;
+  ctool_error_t err = NULL;
+  assert_int_equal(net_options_parse(NULL, &o, &err), 0);
+  assert_int_equal(net_ports_parse("[::1]:8443:443", &o.ports, &o.n_ports, &err), 0);
+  assert_int_equal(net_ports_parse("127.0.0.1:5353:53/udp", &o.ports, &o.n_ports, &err), 0);
+  assert_int_equal(net_ports_check_mode(&o, &err), 0);
+  assert_int_equal(net_ports_parse("[::1]:5353:53/udp", &o.ports, &o.n_ports, &err), 0);
+  assert_int_equal(net_ports_check_mode(&o, &err), -1);
+  assert_string_equal(err->msg, "cannot publish UDP on the IPv6 address ::1: slirp4netns forwards UDP from IPv4 "
+                                "addresses only; use e.g. 127.0.0.1, or --network pasta");
+  ctool_error_free(&err);
+  o.mode = NET_PASTA;
+  assert_int_equal(net_ports_check_mode(&o, &err), 0);
+  net_options_clear(&o);
+}
+
 /* -P: the image's ExposedPorts, each on a host port chosen at reserve. */
 static void
 test_publish_all_exposed(void **state)
@@ -273,6 +294,7 @@ main(void)
     cmocka_unit_test(test_resolv_and_hosts),
     cmocka_unit_test(test_ports_json_and_lines),
     cmocka_unit_test(test_port_ranges_collapse),
+    cmocka_unit_test(test_ipv6_ports_by_mode),
     cmocka_unit_test(test_publish_all_exposed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
