@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,8 +40,11 @@ enable_controllers(const char *parent)
     }
 }
 
+/* The container's cgroup directory for ID, made (with the controllers
+ * enabled above it) when missing: *path, or NULL without a delegated
+ * subtree. */
 static int
-fs_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
+fs_make(const char *id, char **path, ctool_error_t *err)
 {
   *path = NULL;
   struct cgroup_host h;
@@ -55,12 +59,67 @@ fs_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
   cgroup_host_clear(&h);
   if (mkdir(dir, 0755) < 0 && errno != EEXIST)
     return ctool_error_set(err, errno, "create cgroup %s", dir);
+  *path = steal_pointer(&dir);
+  return 0;
+}
+
+/* PID is in DIR already (cloned into it, cgroup_precreate). */
+static bool
+pid_in(pid_t pid, const char *dir)
+{
+  cleanup_free char *cg = cgroup_of_pid(pid);
+  const char *mnt = cgroup2_mount();
+  return cg && mnt && str_has_prefix(dir, mnt) && strcmp(dir + strlen(mnt), cg) == 0;
+}
+
+static int
+fs_create(const char *id, pid_t pid, char **path, ctool_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+  *path = NULL;
+  if (fs_make(id, &dir, err) < 0)
+    return -1;
+  if (dir == NULL)
+    return 0;
   cleanup_free char *pid_text = xasprintf("%d", (int) pid);
-  if (cgroup_write(dir, "cgroup.procs", pid_text, err) < 0)
+  if (!pid_in(pid, dir) && cgroup_write(dir, "cgroup.procs", pid_text, err) < 0)
     {
       rmdir(dir);
       return ctool_error_prefix(err, "move the container into its cgroup");
     }
+  *path = steal_pointer(&dir);
+  return 0;
+}
+
+int
+cgroup_precreate(enum cgroup_manager_kind kind, const char *id, int *dirfd, char **path, ctool_error_t *err)
+{
+  *dirfd = -1;
+  *path = NULL;
+  if (kind == CGROUP_MANAGER_AUTO)
+    kind = cgroup_manager_default();
+  if (kind != CGROUP_MANAGER_CGROUPFS)
+    return 0;
+  cleanup_free char *dir = NULL;
+  if (fs_make(id, &dir, err) < 0)
+    return -1;
+  if (dir == NULL)
+    return 0;
+  /* Above the standard descriptors: 0 would read as "none" to some. */
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 && fd < 3)
+    {
+      int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      close(fd);
+      fd = high;
+    }
+  if (fd < 0)
+    {
+      int e = errno;
+      rmdir(dir);
+      return ctool_error_set(err, e, "open cgroup %s", dir);
+    }
+  *dirfd = fd;
   *path = steal_pointer(&dir);
   return 0;
 }

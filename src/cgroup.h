@@ -64,6 +64,14 @@ struct cgroup_host {
 void cgroup_host_probe(struct cgroup_host *h);
 void cgroup_host_clear(struct cgroup_host *h);
 
+/* Before the container's process exists: with the cgroupfs manager (KIND,
+ * or the default), make its cgroup and open it (*dirfd, *path), so that
+ * the process can be cloned straight into it (clone3 CLONE_INTO_CGROUP).
+ * Moving a process into a cgroup afterwards waits for an RCU grace period:
+ * milliseconds per container start. Other managers, or no delegated
+ * subtree: *dirfd -1, *path NULL, and cgroup_enter does it all. */
+int cgroup_precreate(enum cgroup_manager_kind kind, const char *id, int *dirfd, char **path, ctool_error_t *err);
+
 /* Create the cgroup for container ID, apply L, move PID into it. *path gets
  * the absolute cgroup directory, or NULL when the container runs without
  * one (no writable subtree, or the disabled manager). Requested limits that

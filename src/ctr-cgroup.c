@@ -30,6 +30,20 @@ ctr_cgroup_place(const struct container *c, json_object *spec, pid_t pid, ctool_
   return cgroup_record_write(c->dir, path, err);
 }
 
+int
+ctr_cgroup_precreate(const struct container *c, int *dirfd, char **path, ctool_error_t *err)
+{
+  enum cgroup_manager_kind kind = CGROUP_MANAGER_AUTO;
+  const char *manager = json_get_str(c->meta, META_CGROUP_MANAGER);
+  *dirfd = -1;
+  *path = NULL;
+  if (manager && *manager && cgroup_manager_parse(manager, &kind, err) < 0)
+    return ctool_error_prefix(err, "container %s", c->name);
+  if (cgroup_precreate(kind, c->id, dirfd, path, err) < 0)
+    return ctool_error_prefix(err, "cgroup of container %s", c->name);
+  return 0;
+}
+
 char *
 ctr_cgroup_path(const struct container *c)
 {

@@ -20,6 +20,9 @@
  * not asked for on the command line is never warned about. */
 #define META_PIDS_LIMIT_ORIGIN "PidsLimitOrigin"
 
+/* sandbox_config.precreate: the container's cgroup made before its process
+ * (cgroup_precreate), to clone the process straight into it. */
+int ctr_cgroup_precreate(const struct container *c, int *dirfd, char **path, ctool_error_t *err);
 /* sandbox_config.place: put PID into the container's cgroup with the
  * limits of SPEC and record the cgroup's path. */
 int ctr_cgroup_place(const struct container *c, json_object *spec, pid_t pid, ctool_error_t *err);

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -234,6 +235,30 @@ collect_child(int sock, int *console_fd, ctool_error_t *err)
     }
 }
 
+/* clone(2) with FLAGS; into the cgroup CGROUP_FD (>= 0) at once when the
+ * kernel can (clone3 CLONE_INTO_CGROUP, Linux 5.7), else as usual. */
+static pid_t
+clone_child(unsigned long flags, int cgroup_fd, bool *in_cgroup)
+{
+  *in_cgroup = false;
+  if (cgroup_fd >= 0)
+    {
+      struct clone_args args = {
+        .flags = flags | CLONE_INTO_CGROUP,
+        .exit_signal = SIGCHLD,
+        .cgroup = (uint64_t) cgroup_fd,
+      };
+      pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+      if (pid >= 0)
+        {
+          *in_cgroup = true;
+          return pid;
+        }
+      log_debug("sandbox: clone3 into the cgroup: %s; cloning as usual", strerror(errno));
+    }
+  return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static double
 ms_since(const struct timespec *t0)
 {
@@ -257,6 +282,9 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   int sv[2] = { -1, -1 };
   pid_t pid = -1;
   int ret = -1;
+  int cgroup_fd = -1;
+  cleanup_free char *cgroup_path = NULL;
+  bool placed = false, in_cgroup = false;
 
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -269,7 +297,9 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   plan.clone_flags &= ~(unsigned long) CLONE_NEWCGROUP;
   if (channel_open(sv, err) < 0)
     goto out;
-  pid = (pid_t) syscall(SYS_clone, plan.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (c->precreate && c->precreate(c->place_data, &cgroup_fd, &cgroup_path, err) < 0)
+    goto out;
+  pid = clone_child(plan.clone_flags, cgroup_fd, &in_cgroup);
   if (pid < 0)
     {
       clone_error(errno, err);
@@ -284,7 +314,9 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
   sv[1] = -1;
   if (userns_write_maps(pid, c->idmap, err) < 0)
     goto fail;
-  log_debug("sandbox: cloned and ID maps written: %.2f ms", ms_since(&t0));
+  log_debug("sandbox: cloned%s and ID maps written: %.2f ms", in_cgroup ? " into its cgroup" : "",
+            ms_since(&t0));
+  placed = true; /* from here on, cleaning the cgroup up is the caller's */
   if (c->place && c->place(c->place_data, pid, err) < 0)
     goto fail;
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
@@ -313,6 +345,10 @@ out:
   for (int i = 0; i < 2; i++)
     if (sv[i] >= 0)
       close(sv[i]);
+  if (cgroup_fd >= 0)
+    close(cgroup_fd);
+  if (cgroup_path && !placed)
+    rmdir(cgroup_path); /* empty: the child is gone or never was */
   start_plan_free(&plan);
   return ret;
 }

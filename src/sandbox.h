@@ -68,6 +68,14 @@ struct sandbox_config {
    * root: cgroup placement only (it must be fast). May be NULL. */
   sandbox_hook_fn place;
   void *place_data;
+  /* Called before the clone (with PLACE_DATA): the cgroup v2 directory to
+   * clone the child straight into (*dirfd, closed by sandbox_start, and
+   * *path, removed again when the start fails before PLACE), or -1 and
+   * NULL for none. Moving a process into a cgroup (PLACE) waits for an RCU
+   * grace period; cloning it there does not. Where the kernel cannot
+   * (before 5.7), the child is cloned as usual and PLACE moves it. May be
+   * NULL. */
+  int (*precreate)(void *data, int *dirfd, char **path, ctool_error_t *err);
 
   /* --network host: stay in the caller's network namespace even when the
    * spec lists a "network" namespace. */

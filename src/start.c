@@ -93,6 +93,15 @@ place_in_cgroup_hook(void *data, pid_t pid, ctool_error_t *err)
   return ctr_cgroup_place(p->c, p->spec, pid, err);
 }
 
+/* sandbox_start's precreate hook: the cgroup made before the clone, so
+ * that the process is born in it. */
+static int
+precreate_cgroup_hook(void *data, int *dirfd, char **path, ctool_error_t *err)
+{
+  const struct prepared *p = data;
+  return ctr_cgroup_precreate(p->c, dirfd, path, err);
+}
+
 /* With a terminal, it starts with the size of ours (foreground), or 24x80,
  * so that the command never sees a 0x0 terminal. */
 static void
@@ -150,6 +159,7 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
     .before_start_data = p,
     .place = place_in_cgroup_hook,
     .place_data = p,
+    .precreate = precreate_cgroup_hook,
     .spec = p->spec,
     .idmap = &p->map,
     .overlay = choice.mode,

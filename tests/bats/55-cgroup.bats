@@ -50,6 +50,24 @@ procs_in() {
   [ ! -e "$cg" ] || fail "cgroup $cg left after rm -f"
 }
 
+@test "the container is cloned straight into its cgroup; a start that fails before leaves no cgroup" {
+  need_cgroup
+  # Moving a process between cgroups waits for an RCU grace period;
+  # clone3 CLONE_INTO_CGROUP (Linux 5.7) does not: the start is faster.
+  run -0 --separate-stderr ctool --log-level debug run --rm "$IMAGE" cat /proc/self/cgroup
+  assert_line '0::/'
+  [[ $stderr == *"sandbox: cloned into its cgroup"* ]] || fail "not cloned into its cgroup: $stderr"
+  # newuidmap refuses a range the user does not own: the start fails after
+  # the cgroup was made for it, which goes again.
+  local id
+  id=$(ctool create "$IMAGE" true)
+  printf '%s:900000:100\n' "$(id -un)" > "$BATS_TEST_TMPDIR/subuid"
+  CTOOL_SUBUID_FILE=$BATS_TEST_TMPDIR/subuid run -125 ctool start "$id"
+  assert_output --partial newuidmap
+  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "ctool-$id" 2>/dev/null)" ] || fail "cgroup ctool-$id left"
+  run -0 ctool rm "$id"
+}
+
 @test "the cgroup goes away when the container exits, detached or in the foreground" {
   need_cgroup
   id=$(ctool run -d "$IMAGE" sh -c 'sleep 0.5')
