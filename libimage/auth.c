@@ -8,6 +8,7 @@
 #include "base64.h"
 #include "fsutil.h"
 #include "jsonutil.h"
+#include "quote.h"
 #include "util.h"
 
 #include <errno.h>
@@ -179,8 +180,9 @@ normalize_key(const char *key, bool legacy)
 static int
 decode_entry(json_object *entry, const char *key, const char *path, struct auth_cred *out, ctool_error_t *err)
 {
+  cleanup_free char *quoted = quote_untrusted(key, 200);
   if (!json_object_is_type(entry, json_type_object))
-    return ctool_error_set(err, 0, "read credentials: the entry for \"%s\" in %s is not a JSON object", key, path);
+    return ctool_error_set(err, 0, "read credentials: the entry for \"%s\" in %s is not a JSON object", quoted, path);
   if (json_get_str(entry, "identitytoken") && *json_get_str(entry, "identitytoken"))
     log_debug("%s: ignoring the identity token of \"%s\" (OAuth2 identity tokens are not supported)", path, key);
   const char *auth = json_get_str(entry, "auth");
@@ -190,7 +192,7 @@ decode_entry(json_object *entry, const char *key, const char *path, struct auth_
   size_t len;
   if (!base64_decode(auth, &raw, &len))
     return ctool_error_set(err, 0, "read credentials: the \"auth\" field for \"%s\" in %s is not valid base64 "
-                                   "(log in again to replace it)", key, path);
+                                   "(log in again to replace it)", quoted, path);
   /* Go's tools trim NULs at the end of the password. */
   while (len > 0 && raw[len - 1] == '\0')
     len--;

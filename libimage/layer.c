@@ -6,6 +6,7 @@
  * inside the layer. Callers set umask(0): modes are created as they are. */
 #include "layer.h"
 #include "fsutil.h"
+#include "quote.h"
 #include "util.h"
 
 #include <archive.h>
@@ -682,6 +683,18 @@ extractor_clear(struct extractor *x)
   free(x->source_msg);
 }
 
+/* Messages repeat entry names and link targets from the tar: make them one
+ * printable line (no terminal escapes from a hostile layer). */
+static void
+make_printable(ctool_error_t *err)
+{
+  if (err == NULL || *err == NULL)
+    return;
+  char *quoted = quote_untrusted((*err)->msg, SIZE_MAX);
+  free((*err)->msg);
+  (*err)->msg = quoted;
+}
+
 static int
 run_entries(struct extractor *x, struct archive *in, ctool_error_t *err)
 {
@@ -796,6 +809,8 @@ open_inner:
     }
   ret = 0;
 out:
+  if (ret < 0)
+    make_printable(err);
   if (in)
     archive_read_free(in);
   extractor_clear(&x);

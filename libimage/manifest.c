@@ -1,5 +1,6 @@
 #include "manifest.h"
 #include "jsonutil.h"
+#include "quote.h"
 #include "sha256.h"
 #include "store.h"
 #include "util.h"
@@ -8,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* How much of a string from the registry a message repeats. */
+#define QUOTE_MAX 128
 
 static const char schema1_hint[]
   = "the image is in the old Docker schema 1 format, which ctool does not support: "
@@ -99,9 +103,10 @@ parse_descriptor(json_object *o, const char *what, bool want_platform, struct de
     return ctool_error_set(err, 0, "invalid manifest: %s has no digest", what);
   if (!store_digest_valid(digest))
     {
+      cleanup_free char *quoted = quote_untrusted(digest, QUOTE_MAX);
       if (strchr(digest, ':') && !str_has_prefix(digest, "sha256:"))
-        return ctool_error_set(err, 0, "unsupported digest '%s' in %s: ctool supports only sha256", digest, what);
-      return ctool_error_set(err, 0, "invalid manifest: %s has an invalid digest '%s'", what, digest);
+        return ctool_error_set(err, 0, "unsupported digest '%s' in %s: ctool supports only sha256", quoted, what);
+      return ctool_error_set(err, 0, "invalid manifest: %s has an invalid digest '%s'", what, quoted);
     }
   json_object *size = NULL;
   int64_t sz = -1;
@@ -189,8 +194,11 @@ manifest_parse(const char *data, size_t len, const char *content_type, struct ma
   if (is_schema1(mt))
     return ctool_error_set(err, 0, "%s", schema1_hint);
   if (!is_index_type(mt) && !is_manifest_type(mt))
-    return ctool_error_set(err, 0, "unsupported manifest type '%s': ctool pulls OCI and Docker schema 2 images",
-                           mt ? mt : "(none)");
+    {
+      cleanup_free char *quoted = quote_untrusted(mt ? mt : "(none)", QUOTE_MAX);
+      return ctool_error_set(err, 0, "unsupported manifest type '%s': ctool pulls OCI and Docker schema 2 images",
+                             quoted);
+    }
   if (json_get_int(doc, "schemaVersion", 0) != 2)
     return ctool_error_set(err, 0, "invalid manifest: schemaVersion is not 2");
 
@@ -275,8 +283,10 @@ offered_platforms(const struct manifest *index)
       const struct descriptor *d = &index->manifests[i];
       if (!entry_is_image(d))
         continue;
-      char *next = xasprintf("%s%s%s/%s%s%s", list, *list ? ", " : "", d->os, d->arch, d->variant ? "/" : "",
-                             d->variant ? d->variant : "");
+      cleanup_free char *os = quote_untrusted(d->os, QUOTE_MAX);
+      cleanup_free char *arch = quote_untrusted(d->arch, QUOTE_MAX);
+      cleanup_free char *variant = quote_untrusted(d->variant, QUOTE_MAX);
+      char *next = xasprintf("%s%s%s/%s%s%s", list, *list ? ", " : "", os, arch, d->variant ? "/" : "", variant);
       free(list);
       list = next;
     }
@@ -355,21 +365,26 @@ manifest_check_pullable(const struct manifest *m, ctool_error_t *err)
 {
   const char *cmt = m->config.media_type;
   if (cmt && strcmp(cmt, MT_OCI_CONFIG) != 0 && strcmp(cmt, MT_DOCKER_CONFIG) != 0)
-    return ctool_error_set(err, 0, "not a container image: its config has media type '%s' (an OCI artifact?)", cmt);
+    {
+      cleanup_free char *quoted = quote_untrusted(cmt, QUOTE_MAX);
+      return ctool_error_set(err, 0, "not a container image: its config has media type '%s' (an OCI artifact?)",
+                             quoted);
+    }
   if (m->n_layers == 0)
     return ctool_error_set(err, 0, "invalid manifest: the image has no layers");
   for (size_t i = 0; i < m->n_layers; i++)
     {
       const struct descriptor *l = &m->layers[i];
-      const char *mt = l->media_type ? l->media_type : "(none)";
       if (layer_compression_of(l->media_type) != LAYER_UNKNOWN)
         continue;
+      const char *mt = l->media_type ? l->media_type : "(none)";
+      cleanup_free char *quoted = quote_untrusted(mt, QUOTE_MAX);
       if (is_foreign_layer(mt))
         return ctool_error_set(err, 0, "layer %s is a foreign (non-distributable) layer (%s), which ctool cannot pull: "
-                               "such layers belong to Windows images", l->digest, mt);
+                               "such layers belong to Windows images", l->digest, quoted);
       if (str_has_suffix(mt, "+encrypted"))
-        return ctool_error_set(err, 0, "layer %s is encrypted (%s), which ctool does not support", l->digest, mt);
-      return ctool_error_set(err, 0, "layer %s has an unsupported media type '%s'", l->digest, mt);
+        return ctool_error_set(err, 0, "layer %s is encrypted (%s), which ctool does not support", l->digest, quoted);
+      return ctool_error_set(err, 0, "layer %s has an unsupported media type '%s'", l->digest, quoted);
     }
   return 0;
 }

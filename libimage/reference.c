@@ -12,6 +12,7 @@
  * or is "localhost"; otherwise docker.io is implied (and library/ for a
  * one-component name). */
 #include "reference.h"
+#include "quote.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -51,27 +52,12 @@ is_word(char c)
   return is_alnum(c) || c == '_';
 }
 
-/* The input as an error may repeat it: printable ASCII kept, anything else
- * as \xNN (no terminal escapes from hostile input), long input cut. */
+/* The input as an error may repeat it (no terminal escapes from hostile
+ * input, long input cut). */
 static char *
 quote_input(const char *s)
 {
-  size_t n = strlen(s);
-  size_t shown = n > REF_QUOTE_MAX ? REF_QUOTE_MAX : n;
-  char *out = xmalloc(shown * 4 + 4);
-  char *p = out;
-  for (size_t i = 0; i < shown; i++)
-    {
-      unsigned char c = (unsigned char) s[i];
-      if (c >= 0x20 && c < 0x7f && c != '\\')
-        *p++ = (char) c;
-      else
-        p += sprintf(p, "\\x%02x", c);
-    }
-  if (shown < n)
-    p += sprintf(p, "...");
-  *p = '\0';
-  return out;
+  return quote_untrusted(s, REF_QUOTE_MAX);
 }
 
 static int __attribute__((format(printf, 3, 4)))

@@ -1,4 +1,5 @@
 #include "wwwauth.h"
+#include "quote.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -89,7 +90,8 @@ set_param(struct www_auth *a, const char *name, size_t len, char *value)
 static int
 malformed(const char *header, const char *why, ctool_error_t *err)
 {
-  return ctool_error_set(err, 0, "cannot parse the registry's WWW-Authenticate header '%s': %s", header, why);
+  cleanup_free char *quoted = quote_untrusted(header, 200);
+  return ctool_error_set(err, 0, "cannot parse the registry's WWW-Authenticate header '%s': %s", quoted, why);
 }
 
 /* One challenge's auth-params, from *p up to the start of the next

@@ -4,7 +4,8 @@
  * directories point into a private work directory), then looked up for
  * several registries. Checks:
  *   - credentials found have a non-empty user name without ':' and a
- *     non-empty password; a failure leaves none and names the file;
+ *     non-empty password; a failure leaves none and names the file in
+ *     one printable line;
  *   - storing credentials into the file (when it is valid enough to
  *     store into) and looking them up gives them back exactly, and every
  *     other registry's lookup gives what it gave before;
@@ -20,11 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz-check.h"
 #include "auth.h"
 #include "fsutil.h"
 #include "util.h"
-
-#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "CHECK failed: %s\n", #cond); abort(); } } while (0)
 
 static const char *const registries[] = {
   "quay.io",
@@ -96,7 +96,7 @@ lookup(const char *file, const char *registry)
   if (auth_lookup_source(file, registry, &cred, &source, &err) < 0)
     {
       CHECK(err != NULL && cred.username == NULL && cred.password == NULL && source == NULL);
-      CHECK(strstr(err->msg, file ? file : dockercfg) != NULL);
+      CHECK(strstr(err->msg, file ? file : dockercfg) != NULL && printable_line(err->msg));
       ctool_error_free(&err);
       return NULL;
     }
@@ -148,7 +148,7 @@ store_and_remove(char *const before[N_REG])
   ctool_error_t err = NULL;
   if (auth_store(authfile, OURS, &ours, &err) < 0)
     {
-      CHECK(err != NULL);
+      CHECK(err != NULL && printable_line(err->msg));
       ctool_error_free(&err);
       return;
     }

@@ -5,6 +5,7 @@
  *     directory (the sentinel file keeps its inode, size, mode, contents
  *     and a link count of 1);
  *   - the only device nodes in the layer are overlay whiteouts (char 0/0);
+ *   - a refusal is one printable line (no terminal escapes from names);
  *   - an accepted uncompressed layer's diff ID is the sha256 of the input,
  *     and the entry limit held.
  * The work directory is $TMPDIR (or /tmp)/ctool-fuzz-layer-XXXXXX, removed
@@ -19,13 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz-check.h"
 #include "fsutil.h"
 #include "layer.h"
 #include "manifest.h"
 #include "store.h"
 #include "util.h"
-
-#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "CHECK failed: %s\n", #cond); abort(); } } while (0)
 
 static const char secret_text[] = "host file: the layer must not touch this\n";
 static char base_dir[PATH_MAX];
@@ -190,7 +190,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   else
     {
-      CHECK(err != NULL && err->msg != NULL && *err->msg);
+      CHECK(err != NULL && printable_line(err->msg));
       if (getenv("FUZZ_VERBOSE"))
         fprintf(stderr, "refused: %s\n", err->msg);
       ctool_error_free(&err);

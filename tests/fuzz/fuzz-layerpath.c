@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-check.h"
 #include "layer.h"
 #include "util.h"
-
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 /* The components of NAME that name something ("" and "." do not), joined
  * with '/'; NULL when one is "..". */

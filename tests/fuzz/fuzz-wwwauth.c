@@ -2,16 +2,15 @@
  * Beyond "no crash, no leak": an accepted header is Basic or Bearer, a
  * Bearer challenge has a realm; written back as one challenge with every
  * value quoted (and escaped), it parses to the same fields; a refused
- * header leaves nothing behind and the error says what it could not
- * parse. */
+ * header leaves nothing behind and the error, one printable line, says
+ * what it could not parse. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-check.h"
 #include "util.h"
 #include "wwwauth.h"
-
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 static bool
 same_str(const char *a, const char *b)
@@ -74,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   else
     {
       CHECK(err != NULL && str_has_prefix(err->msg, "cannot parse the registry's WWW-Authenticate header '"));
+      CHECK(printable_line(err->msg));
       CHECK(a.scheme == WWW_AUTH_NONE && a.realm == NULL && a.service == NULL && a.scope == NULL && a.error == NULL);
       ctool_error_free(&err);
     }

@@ -582,6 +582,25 @@ test_certs_dir(void **state)
   unsetenv("CTOOL_CERTS_D");
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz-auth.c): a key of the file went into
+ * the message as it was, so the error spread over several lines. */
+static void
+test_error_quotes_key_printably(void **state)
+{
+  cleanup_free char *file = path_in_home("run/containers/auth.json");
+  write_text("run/containers/auth.json",
+             "{\n\t\"auths\": {\n\t\t\"https://index.docker.io/v1/ex\\n\\t\\t}\\n\\t},\\n00\": \"DockeClient\"\n\t}\n}");
+  cleanup_free char *msg = lookup_error(NULL, "docker.io");
+  cleanup_free char *want = xasprintf("read credentials: the entry for \"https://index.docker.io/v1/ex\\x0a\\x09\\x09}"
+                                      "\\x0a\\x09},\\x0a00\" in %s is not a JSON object", file);
+  assert_string_equal(msg, want);
+
+  write_text("run/containers/auth.json", "{\"auths\": {\"https://quay.io/\\u001b[2J\": {\"auth\": \"!\"}}}");
+  free(msg);
+  msg = lookup_error(NULL, "quay.io");
+  assert_non_null(strstr(msg, "the \"auth\" field for \"https://quay.io/\\x1b[2J\" in "));
+}
+
 int
 main(void)
 {
@@ -593,6 +612,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_docker_spellings, setup, teardown),
     cmocka_unit_test_setup_teardown(test_entries_without_credentials, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_error_quotes_key_printably, setup, teardown),
     cmocka_unit_test_setup_teardown(test_store_keeps_the_rest, setup, teardown),
     cmocka_unit_test_setup_teardown(test_store_refuses, setup, teardown),
     cmocka_unit_test_setup_teardown(test_remove, setup, teardown),

@@ -587,6 +587,35 @@ test_replacements(void **state)
   free(t.data);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz-layer.c): entry names and link targets
+ * from the tar went into messages as they were, so a hostile layer could
+ * print terminal escapes and newlines. */
+static void
+test_names_in_errors_printable(void **state)
+{
+  struct tarbuf t;
+  tar_begin(&t);
+  ADD_FILE(&t, "\x1b[2J\x1b]0;pwned\x07/../x\ny", "z");
+  tar_end(&t);
+  write_blob(t.data, t.used);
+  char *msg = extract_fails();
+  assert_non_null(strstr(msg, "refusing layer entry '\\x1b[2J\\x1b]0;pwned\\x07/../x\\x0ay': its path contains '..'"));
+  for (const unsigned char *p = (const unsigned char *) msg; *p; p++)
+    assert_true(*p >= 0x20 && *p != 0x7f);
+  free(msg);
+  free(t.data);
+
+  tar_begin(&t);
+  ADD_HARDLINK(&t, "h\r", "\x1b[31mnowhere");
+  tar_end(&t);
+  write_blob(t.data, t.used);
+  msg = extract_fails();
+  assert_non_null(strstr(msg, "refusing hardlink h\\x0d -> \\x1b[31mnowhere: the target is not in this layer"));
+  free(msg);
+  free(t.data);
+  assert_int_equal(outside_entries(), 0);
+}
+
 int
 main(void)
 {
@@ -605,6 +634,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_file_count_limit, setup, teardown),
     cmocka_unit_test_setup_teardown(test_decompression_bomb, setup, teardown),
     cmocka_unit_test_setup_teardown(test_replacements, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_names_in_errors_printable, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

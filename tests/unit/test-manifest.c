@@ -340,6 +340,63 @@ test_digests(void **state)
   assert_int_equal(digest_verify("", 0, d, "the config", &err), 0);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz-manifest.c): strings from the registry
+ * went into messages as they were, so a hostile registry could print
+ * newlines and terminal escapes on the user's terminal. */
+static void
+assert_printable(const char *msg)
+{
+  for (const unsigned char *p = (const unsigned char *) msg; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      fail_msg("control character 0x%02x in '%s'", *p, msg);
+}
+
+static void
+test_hostile_strings_quoted(void **state)
+{
+  static const char tab_ff_digest[]
+    = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:b14\xff\t0dd\",\"size\":812},\"layers\":[]}";
+  char *m = parse_fails(tab_ff_digest, MT_OCI_MANIFEST);
+  assert_string_equal(m, "invalid manifest: config has an invalid digest 'sha256:b14\\xff\\x090dd'");
+  free(m);
+
+  static const char esc_digest[]
+    = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha512:\\u001b[2J\\nx\"},\"layers\":[]}";
+  m = parse_fails(esc_digest, MT_OCI_MANIFEST);
+  assert_string_equal(m, "unsupported digest 'sha512:\\x1b[2J\\x0ax' in config: ctool supports only sha256");
+  free(m);
+
+  static const char esc_type[] = "{\"schemaVersion\":2,\"mediaType\":\"x\\u001b]0;title\\u0007\",\"layers\":[]}";
+  m = parse_fails(esc_type, NULL);
+  assert_string_equal(m, "unsupported manifest type 'x\\x1b]0;title\\x07': ctool pulls OCI and Docker schema 2 images");
+  free(m);
+
+  static const char esc_layer[]
+    = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D("00000001") "\"},"
+      "\"layers\":[{\"mediaType\":\"application/x\\u001b[31m\\r\",\"digest\":\"" D("00000002") "\"}]}";
+  struct manifest im;
+  parse_ok(esc_layer, MT_OCI_MANIFEST, &im);
+  ctool_error_t err = NULL;
+  assert_int_equal(manifest_check_pullable(&im, &err), -1);
+  assert_non_null(strstr(err->msg, "unsupported media type 'application/x\\x1b[31m\\x0d'"));
+  assert_printable(err->msg);
+  ctool_error_free(&err);
+  manifest_clear(&im);
+
+  static const char esc_platform[]
+    = "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_INDEX "\",\"manifests\":[{\"digest\":\"" D("00000003") "\","
+      "\"platform\":{\"os\":\"linux\\nfake\",\"architecture\":\"amd64\",\"variant\":\"\\u001b[0m\"}}]}";
+  struct manifest idx;
+  parse_ok(esc_platform, NULL, &idx);
+  const struct descriptor *d;
+  struct platform want = { "linux", "amd64", "" };
+  assert_int_equal(manifest_select_platform(&idx, &want, &d, &err), -1);
+  assert_non_null(strstr(err->msg, "it offers linux\\x0afake/amd64/\\x1b[0m "));
+  assert_printable(err->msg);
+  ctool_error_free(&err);
+  manifest_clear(&idx);
+}
+
 int
 main(void)
 {
@@ -355,6 +412,7 @@ main(void)
     cmocka_unit_test(test_layers_refused),
     cmocka_unit_test(test_config),
     cmocka_unit_test(test_digests),
+    cmocka_unit_test(test_hostile_strings_quoted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,21 @@ test_errors(void **state)
   free(m);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz-wwwauth.c): the header went into the
+ * message as it was, control characters and all. */
+static void
+test_error_quotes_header_printably(void **state)
+{
+  char *m = parse_fails("\t");
+  assert_string_equal(m, "cannot parse the registry's WWW-Authenticate header '\\x09': no Basic or Bearer challenge");
+  free(m);
+
+  m = parse_fails("Digest realm=\"\x1b[2J\x1b]0;pwned\x07\"");
+  assert_string_equal(m, "cannot parse the registry's WWW-Authenticate header "
+                         "'Digest realm=\"\\x1b[2J\\x1b]0;pwned\\x07\"': no Basic or Bearer challenge");
+  free(m);
+}
+
 int
 main(void)
 {
@@ -175,6 +190,7 @@ main(void)
     cmocka_unit_test(test_several_challenges),
     cmocka_unit_test(test_unknown_params_ignored),
     cmocka_unit_test(test_errors),
+    cmocka_unit_test(test_error_quotes_header_printably),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
