@@ -7,9 +7,10 @@ extern const struct cli_command cmd_container_ls, cmd_container_list, cmd_contai
   cmd_container_inspect, cmd_container_logs, cmd_container_exec, cmd_container_stop, cmd_container_kill,
   cmd_container_wait, cmd_container_run, cmd_container_create, cmd_container_start, cmd_container_restart,
   cmd_container_prune, cmd_container_port, cmd_container_pause, cmd_container_unpause, cmd_container_top,
-  cmd_container_stats, cmd_container_update;
+  cmd_container_stats, cmd_container_update, cmd_container_attach;
 
 static const struct cli_command *const container_subcommands[] = {
+  &cmd_container_attach,
   &cmd_container_create, &cmd_container_exec,    &cmd_container_inspect, &cmd_container_kill,
   &cmd_container_list,   &cmd_container_logs,    &cmd_container_ls,      &cmd_container_pause,
   &cmd_container_port,   &cmd_container_prune,   &cmd_container_ps,      &cmd_container_restart,

@@ -13,6 +13,7 @@ extern const struct cli_command cmd_restart;
 extern const struct cli_command cmd_ps;
 extern const struct cli_command cmd_exec;
 extern const struct cli_command cmd_logs;
+extern const struct cli_command cmd_attach;
 extern const struct cli_command cmd_port;
 extern const struct cli_command cmd_stop;
 extern const struct cli_command cmd_kill;

@@ -30,6 +30,7 @@ const struct cli_command *const ctool_commands[] = {
   &cmd_ps,
   &cmd_exec,
   &cmd_logs,
+  &cmd_attach,
   &cmd_port,
   &cmd_stop,
   &cmd_kill,

@@ -7,12 +7,18 @@
  * and for --rm execs `ctool rm` to clean up. It links nothing but libc so
  * that it stays small for the container's whole life.
  *
+ * With --attach-dir it serves the attach socket there (monitor-attach.h):
+ * `ctool attach` gets the output live and, with --hold-fd (-i), passes
+ * stdin in.
+ *
  * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE [--log-size-max BYTES]]
  *          [--stdout-fd FD --stderr-fd FD | --console-fd FD] [--hold-fd FD]
+ *          [--attach-dir DIR]
  *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
 #include "cgroup-record.h"
 #include "exit-record.h"
 #include "logfile.h"
+#include "monitor-attach.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +45,9 @@ struct monitor {
   struct log_size log_size;   /* --log-size-max, shared by out and err */
   struct stream out, err;
   int hold_fd, ready_fd;
+  bool console;               /* out.fd is a pty master */
+  const char *attach_dir;
+  struct attach_server attach;
   char **cleanup;
 };
 
@@ -72,6 +81,7 @@ stream_read(struct monitor *m, struct stream *s)
       s->fd = -1;
       return false;
     }
+  attach_server_send(&m->attach, s == &m->out ? ATTACH_STDOUT : ATTACH_STDERR, l->buf + l->len, (size_t) n);
   l->len += (size_t) n;
   log_stream_emit(m->log_fd, l, false);
   return true;
@@ -110,7 +120,12 @@ parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
       else if (strcmp(a, "--log-size-max") == 0)
         m->log_size.max = strtoll(v, NULL, 10);
       else if (strcmp(a, "--stdout-fd") == 0 || strcmp(a, "--console-fd") == 0)
-        m->out.fd = parse_fd(v);
+        {
+          m->out.fd = parse_fd(v);
+          m->console = a[2] == 'c';
+        }
+      else if (strcmp(a, "--attach-dir") == 0)
+        m->attach_dir = v;
       else if (strcmp(a, "--stderr-fd") == 0)
         m->err.fd = parse_fd(v);
       else if (strcmp(a, "--hold-fd") == 0)
@@ -132,7 +147,7 @@ monitor_loop(struct monitor *m)
   bool exited = false;
   while (!exited || m->out.fd >= 0 || m->err.fd >= 0)
     {
-      struct pollfd p[3];
+      struct pollfd p[4 + ATTACH_CLIENTS_MAX];
       int n = 0;
       struct stream *which[3] = { NULL, NULL, NULL };
       if (m->out.fd >= 0)
@@ -141,6 +156,8 @@ monitor_loop(struct monitor *m)
         which[n] = &m->err, p[n++] = (struct pollfd){ .fd = m->err.fd, .events = POLLIN };
       if (!exited && pidfd >= 0)
         p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+      int first_attach = n;
+      n += attach_server_pollfds(&m->attach, p + n);
       /* Without a pidfd (old kernel), poll with a timeout and check. Once
        * the container is gone, give its output a second to drain: a
        * process outside it may hold the pipe. */
@@ -150,9 +167,10 @@ monitor_loop(struct monitor *m)
         break;
       if (r == 0 && exited)
         break;
-      for (int i = 0; i < n; i++)
+      for (int i = 0; i < first_attach; i++)
         if (which[i] && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
           stream_read(m, which[i]);
+      attach_server_handle(&m->attach, p + first_attach, n - first_attach);
       if (!exited && waitpid(m->pid, &status, WNOHANG) == m->pid)
         exited = true;
       else if (!exited && pidfd < 0 && kill(m->pid, 0) < 0 && errno == ESRCH)
@@ -179,6 +197,7 @@ main(int argc, char **argv)
   m.out = (struct stream){ .fd = -1, .log.name = "stdout" };
   m.err = (struct stream){ .fd = -1, .log.name = "stderr" };
   m.hold_fd = m.ready_fd = m.log_fd = -1;
+  m.attach.listen_fd = -1;
   if (parse_args(argc, argv, &m, &log_path) < 0)
     {
       fprintf(stderr, "ctool-monitor: internal helper of ctool, not meant to be run by hand\n");
@@ -192,6 +211,11 @@ main(int argc, char **argv)
     m.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   log_size_init(&m.log_size, m.log_fd, m.log_size.max);
   m.out.log.limit = m.err.log.limit = &m.log_size;
+  /* Stdin from attach goes to the pty, or to the stdin pipe; only for a
+   * container started with -i (that holds it open). */
+  if (m.attach_dir)
+    attach_server_listen(&m.attach, m.attach_dir, m.hold_fd < 0 ? -1 : m.console ? m.out.fd : m.hold_fd,
+                         m.console ? m.out.fd : -1);
   /* From here on ctool may return: the output has a reader. */
   if (m.ready_fd >= 0)
     {
@@ -206,6 +230,8 @@ main(int argc, char **argv)
     cgroup_record_finish(m.exit_dir, m.started);
   if (m.exit_dir && exit_record_write(m.exit_dir, m.started, time_now_ns(), code, &err) < 0)
     ctool_error_free(&err);
+  /* Recorded first: who was attached sees the container exited. */
+  attach_server_finish(&m.attach, code);
   if (m.hold_fd >= 0)
     close(m.hold_fd);
   if (m.cleanup && m.cleanup[0])

@@ -101,6 +101,11 @@ grandchild(const struct monitor_params *p, const char *monitor_path, int report_
           strv_push(&argv, xasprintf("%lld", (long long) p->log_size_max));
         }
     }
+  if (p->attach_dir)
+    {
+      strv_push(&argv, "--attach-dir");
+      strv_push(&argv, p->attach_dir);
+    }
   if (p->tty)
     {
       strv_push(&argv, "--console-fd");

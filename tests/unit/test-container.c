@@ -1,6 +1,7 @@
 /* Unit tests of the pure parts of container handling: users and groups
  * from image layers (whiteouts, opaque directories), the environment,
- * volume, ulimit and capability options, signal names, log records,
+ * volume, ulimit and capability options, signal names, log records (read
+ * and written), detach keys,
  * liveness by PID + start time, the exit record, names. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "container.h"
 #include "exit-record.h"
 #include "fsutil.h"
@@ -356,6 +358,73 @@ test_log_records(void **state)
   assert_false(log_parse_line(bad2, &r));
 }
 
+/* What the writer makes of output that arrives in pieces: whole lines as
+ * F records (a pty's \r dropped), the rest held until the next piece or
+ * the flush, then a P record. */
+static void
+test_log_stream_emit(void **state)
+{
+  (void) state;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  static struct log_stream s = { .name = "stdout" };
+  const char *pieces[] = { "one\ntw", "o\r\nthr", "ee" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      memcpy(s.buf + s.len, pieces[i], strlen(pieces[i]));
+      s.len += strlen(pieces[i]);
+      log_stream_emit(fds[1], &s, i == 2);
+    }
+  close(fds[1]);
+  char out[4096];
+  ssize_t n = read(fds[0], out, sizeof out - 1);
+  close(fds[0]);
+  assert_true(n > 0);
+  out[n] = '\0';
+  const char *want[][3] = { { "stdout", "F", "one" }, { "stdout", "F", "two" }, { "stdout", "P", "three" } };
+  char *save = NULL, *line = strtok_r(out, "\n", &save);
+  for (size_t i = 0; i < 3; i++, line = strtok_r(NULL, "\n", &save))
+    {
+      struct log_record r;
+      assert_non_null(line);
+      assert_true(log_parse_line(line, &r));
+      assert_string_equal(r.stream, want[i][0]);
+      assert_int_equal(r.partial, want[i][1][0] == 'P');
+      assert_string_equal(r.text, want[i][2]);
+      assert_true(r.time_ns > 0);
+    }
+  assert_null(line);
+  assert_int_equal(s.len, 0);
+}
+
+static void
+test_detach_keys(void **state)
+{
+  (void) state;
+  unsigned char k[DETACH_KEYS_MAX];
+  size_t n;
+  ctool_error_t err = NULL;
+  assert_int_equal(detach_keys_parse(DETACH_KEYS_DEFAULT, k, &n, &err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(k[0], 0x10);
+  assert_int_equal(k[1], 0x11);
+  assert_int_equal(detach_keys_parse("ctrl-@,ctrl-[,ctrl-_,x", k, &n, &err), 0);
+  assert_int_equal(n, 4);
+  assert_int_equal(k[0], 0);
+  assert_int_equal(k[1], 0x1b);
+  assert_int_equal(k[2], 0x1f);
+  assert_int_equal(k[3], 'x');
+  assert_int_equal(detach_keys_parse("", k, &n, &err), 0);
+  assert_int_equal(n, 0);
+  const char *bad[] = { "ctrl-1", "ctrl-", "ab", ",", "ctrl-P" };
+  for (size_t i = 0; i < 5; i++)
+    {
+      assert_int_equal(detach_keys_parse(bad[i], k, &n, &err), -1);
+      assert_non_null(strstr(err->msg, "--detach-keys"));
+      ctool_error_free(&err);
+    }
+}
+
 static void
 test_liveness_and_times(void **state)
 {
@@ -452,6 +521,8 @@ main(void)
     cmocka_unit_test(test_caps_compute),
     cmocka_unit_test(test_signals),
     cmocka_unit_test(test_log_records),
+    cmocka_unit_test(test_log_stream_emit),
+    cmocka_unit_test(test_detach_keys),
     cmocka_unit_test(test_liveness_and_times),
     cmocka_unit_test_setup_teardown(test_exit_record_and_state, setup_tmp, teardown_tmp),
     cmocka_unit_test(test_names),
