@@ -560,6 +560,32 @@ overlay_mount(enum overlay_mode mode, char *const *lower, const char *upper, con
   return ctool_error_set(err, 0, "unknown overlay mode %d", (int) mode);
 }
 
+int
+overlay_mount_volatile(enum overlay_mode mode, char *const *lower, const char *upper, const char *work,
+                       const char *target, ctool_error_t *err)
+{
+  if (mode != OVERLAY_NATIVE || lower == NULL || lower[0] == NULL || upper == NULL || work == NULL)
+    return overlay_mount(mode, lower, upper, work, target, err);
+  /* A volatile mount leaves WORK/work/incompat/volatile behind, and the
+   * kernel mounts nothing over a work dir that has it: after a crash the
+   * upper dir is as the contract says, scratch. */
+  cleanup_free char *marker = xasprintf("%s/work/incompat/volatile", work);
+  if (rmdir(marker) == 0)
+    {
+      marker[strlen(marker) - strlen("/volatile")] = '\0';
+      rmdir(marker);
+    }
+  cleanup_free char *plain = overlay_native_options(lower, upper, work);
+  cleanup_free char *opts = xasprintf("%s,volatile", plain);
+  if (strlen(opts) <= mount_data_limit())
+    {
+      if (mount("overlay", target, "overlay", 0, opts) == 0)
+        return 0;
+      log_debug("overlay: mount with volatile failed (%s): mounting without it", strerror(errno));
+    }
+  return overlay_mount(mode, lower, upper, work, target, err);
+}
+
 /* ---- choosing the mode ---- */
 
 struct probe_dirs {

@@ -50,6 +50,13 @@ int overlay_mode_detect(const char *runroot, enum overlay_mode *out, ctool_error
  * Called inside the container's user and mount namespaces. */
 int overlay_mount(enum overlay_mode mode, char *const *lower, const char *upper, const char *work,
                   const char *target, ctool_error_t *err);
+/* overlay_mount, for an upper dir that is thrown away with the container
+ * (--rm): a native overlay is mounted "volatile" (Linux 5.10), so that no
+ * sync reaches the upper filesystem, not even the one of the unmount when
+ * the container ends, which flushes the whole disk. Falls back to
+ * overlay_mount (other modes, an older kernel, many layers). */
+int overlay_mount_volatile(enum overlay_mode mode, char *const *lower, const char *upper, const char *work,
+                           const char *target, ctool_error_t *err);
 
 /* The option string of a native overlay mount, lower dirs topmost first,
  * every path escaped (',' ':' '\\') as the kernel's parser expects. Malloc'd. */

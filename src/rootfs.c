@@ -695,6 +695,8 @@ readonly_path(int rootfd, const char *path, ctool_error_t *err)
 static int
 mount_root(const struct rootfs_plan *p, ctool_error_t *err)
 {
+  if (p->lower && p->volatile_upper)
+    return overlay_mount_volatile(p->overlay, p->lower, p->upper, p->work, p->rootfs, err);
   if (p->lower)
     return overlay_mount(p->overlay, p->lower, p->upper, p->work, p->rootfs, err);
   if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)

@@ -37,6 +37,7 @@ struct rootfs_plan {
   enum overlay_mode overlay;
   char **lower;               /* NULL: ROOTFS is used as it is */
   char *upper, *work;
+  bool volatile_upper;        /* UPPER is thrown away with the container: no syncs (overlay_mount_volatile) */
   bool readonly_root;
   unsigned long root_propagation;
   struct rootfs_mount *mounts;

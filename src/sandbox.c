@@ -138,6 +138,7 @@ start_plan_build(const struct sandbox_config *c, struct start_plan *p, ctool_err
   if (rootfs_plan_build(c->spec, c->rootfs_dir, c->overlay, c->lower_dirs, c->upper_dir, c->work_dir, &p->rootfs,
                         err) < 0)
     return -1;
+  p->rootfs.volatile_upper = c->volatile_upper;
   p->rootfs.host_pid = !(p->clone_flags & CLONE_NEWPID);
   p->rootfs.single_map = c->idmap->single;
   int stdio[3] = { c->stdin_fd, c->stdout_fd, c->stderr_fd };

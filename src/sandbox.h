@@ -50,6 +50,9 @@ struct sandbox_config {
   const char *upper_dir;
   const char *work_dir;
   const char *rootfs_dir;
+  /* UPPER_DIR is thrown away with the container (--rm): mount it so that
+   * nothing syncs it (overlay_mount_volatile). */
+  bool volatile_upper;
 
   /* Where compiled seccomp filters are cached (created when missing),
    * e.g. RUNROOT/seccomp. NULL: compile every time. */

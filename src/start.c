@@ -167,6 +167,7 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
     .upper_dir = p->upper,
     .work_dir = p->work,
     .rootfs_dir = p->rootfs,
+    .volatile_upper = json_get_bool(c->meta, META_RM, false),
     .seccomp_cache_dir = p->seccomp_cache,
     .stdin_fd = -1,
     .stdout_fd = -1,
