@@ -111,18 +111,28 @@ mkdir_p(const char *path, mode_t mode, ctool_error_t *err)
   return 0;
 }
 
+DIR *
+opendir_dup(int dirfd, const char *what, ctool_error_t *err)
+{
+  int fd = dup(dirfd);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL)
+    {
+      ctool_error_set(err, errno, "%s", what);
+      if (fd >= 0)
+        close(fd);
+      return NULL;
+    }
+  rewinddir(d);
+  return d;
+}
+
 static int
 rm_rf_children(int dfd, ctool_error_t *err)
 {
-  int dup_fd = dup(dfd);
-  if (dup_fd < 0)
-    return ctool_error_set(err, errno, "dup");
-  cleanup_dir DIR *d = fdopendir(dup_fd);
+  cleanup_dir DIR *d = opendir_dup(dfd, "opendir", err);
   if (d == NULL)
-    {
-      close(dup_fd);
-      return ctool_error_set(err, errno, "opendir");
-    }
+    return -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     {

@@ -3,6 +3,7 @@
 #ifndef CTOOL_FSUTIL_H
 #define CTOOL_FSUTIL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -18,6 +19,10 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 int mkdir_p(const char *path, mode_t mode, ctool_error_t *err);
 /* rm -rf NAME under dirfd, never following symlinks; ENOENT is success. */
 int rm_rf_at(int dirfd, const char *name, ctool_error_t *err);
+/* Read the directory DIRFD (which stays open, the caller's) from its
+ * start: a DIR over a duplicate of it, or NULL with ERR set to WHAT and
+ * the errno. */
+DIR *opendir_dup(int dirfd, const char *what, ctool_error_t *err);
 /* flock on an open fd (blocking). */
 int lock_fd(int fd, bool exclusive, ctool_error_t *err);
 /* Open (creating) and flock a lock file; returns the fd, held until closed. */

@@ -116,3 +116,25 @@ json_get_path(json_object *o, const char *dotted)
     }
   return o;
 }
+
+json_object *
+json_strv_new(char *const *v)
+{
+  json_object *a = json_object_new_array();
+  for (size_t i = 0; v && v[i]; i++)
+    json_object_array_add(a, json_object_new_string(v[i]));
+  return a;
+}
+
+char **
+json_strv_get(json_object *arr)
+{
+  char **v = xzalloc(sizeof *v);
+  size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
+      strv_push(&v, s ? s : "");
+    }
+  return v;
+}

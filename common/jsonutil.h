@@ -26,4 +26,10 @@ json_object *json_get_array(json_object *o, const char *key);
 /* Follow a dotted path of object keys: "config.Labels". */
 json_object *json_get_path(json_object *o, const char *dotted);
 
+/* A JSON array of the strings of the NULL-ended V (NULL: an empty array). */
+json_object *json_strv_new(char *const *v);
+/* The strings of the JSON array ARR as a NULL-ended vector, never NULL
+ * (ARR NULL or not an array: empty; a null member: ""). */
+char **json_strv_get(json_object *arr);
+
 #endif

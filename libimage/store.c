@@ -289,16 +289,10 @@ is_stale_work_dir(int tmpfd, const char *name)
 static int
 clean_stale_tmp(struct image_store *s, ctool_error_t *err)
 {
-  int dup_fd = dup(s->tmpfd);
-  if (dup_fd < 0)
-    return ctool_error_set(err, errno, "dup");
-  cleanup_dir DIR *d = fdopendir(dup_fd);
+  cleanup_free char *what = xasprintf("read %s/tmp", s->root);
+  cleanup_dir DIR *d = opendir_dup(s->tmpfd, what, err);
   if (d == NULL)
-    {
-      close(dup_fd);
-      return ctool_error_set(err, errno, "read %s/tmp", s->root);
-    }
-  rewinddir(d);
+    return -1;
   cleanup_strv char **stale = NULL;
   cleanup_strv char **stale_locks = NULL;
   struct dirent *de;
@@ -1104,16 +1098,9 @@ mark_image(struct image_store *s, const char *manifest_digest, char ***blobs, ch
 static int
 list_dir(int dirfd, char ***out, ctool_error_t *err)
 {
-  int dup_fd = dup(dirfd);
-  if (dup_fd < 0)
-    return ctool_error_set(err, errno, "dup");
-  cleanup_dir DIR *d = fdopendir(dup_fd);
+  cleanup_dir DIR *d = opendir_dup(dirfd, "opendir", err);
   if (d == NULL)
-    {
-      close(dup_fd);
-      return ctool_error_set(err, errno, "opendir");
-    }
-  rewinddir(d);
+    return -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)

@@ -24,6 +24,19 @@ kill_one(struct container *c, void *sig, ctool_error_t *err)
   return container_kill(c, *(int *) sig, err);
 }
 
+/* Each exit code as soon as it is known. */
+static int
+wait_one(struct container *c, void *unused, ctool_error_t *err)
+{
+  (void) unused;
+  int code = -1;
+  if (container_wait_exit(c, &code, err) < 0)
+    return -1;
+  printf("%d\n", code);
+  fflush(stdout);
+  return 0;
+}
+
 static int
 run_stop(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
@@ -63,26 +76,7 @@ run_wait(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, false, false, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
-  ctool_error_t last = NULL;
-  size_t done = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      int code = -1;
-      ctool_error_t e = NULL;
-      if (container_wait_exit(list[i], &code, &e) < 0)
-        {
-          if (last)
-            fprintf(stderr, "ctool: %s\n", last->msg), ctool_error_free(&last);
-          last = e;
-          failed = 1;
-          continue;
-        }
-      done++;
-      printf("%d\n", code);
-      fflush(stdout);
-    }
-  container_list_free(list, n);
-  return targets_finish(failed, done, &last, err);
+  return targets_each(args, list, n, false, failed, TARGET_ECHO_NONE, wait_one, NULL, err);
 }
 
 static const struct cli_option stop_options[] = {

@@ -72,15 +72,6 @@ labels_json(char *const *labels, json_object *image_labels)
   return o;
 }
 
-static json_object *
-strv_json(char *const *v)
-{
-  json_object *a = json_object_new_array();
-  for (size_t i = 0; v && v[i]; i++)
-    json_object_array_add(a, json_object_new_string(v[i]));
-  return a;
-}
-
 /* ctool.conf's default ulimits not replaced by an --ulimit of their type,
  * then the --ulimit ones: what the container gets. */
 static json_object *
@@ -136,25 +127,25 @@ static json_object *
 host_config(const struct run_opts *o, const struct net_options *net)
 {
   json_object *h = json_object_new_object();
-  json_object_object_add(h, "Binds", strv_json(o->volumes));
+  json_object_object_add(h, "Binds", json_strv_new(o->volumes));
   json_object_object_add(h, "NetworkMode", json_object_new_string(o->network));
   json_object_object_add(h, "AutoRemove", json_object_new_boolean(o->rm));
-  json_object_object_add(h, "CapAdd", strv_json(o->cap_add));
-  json_object_object_add(h, "CapDrop", strv_json(o->cap_drop));
+  json_object_object_add(h, "CapAdd", json_strv_new(o->cap_add));
+  json_object_object_add(h, "CapDrop", json_strv_new(o->cap_drop));
   json_object_object_add(h, "Privileged", json_object_new_boolean(o->privileged));
   json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
-  json_object_object_add(h, "SecurityOpt", strv_json(o->security_opts));
-  json_object_object_add(h, "Tmpfs", strv_json(o->tmpfs));
+  json_object_object_add(h, "SecurityOpt", json_strv_new(o->security_opts));
+  json_object_object_add(h, "Tmpfs", json_strv_new(o->tmpfs));
   json_object_object_add(h, "Ulimits", ulimits_json(o));
   json_object_object_add(h, "Init", json_object_new_boolean(o->init));
   json_object_object_add(h, "UsernsMode", json_object_new_string(o->keep_id ? "keep-id" : ""));
   json_object *settings = net_inspect_json(net, NULL);
   json_object_object_add(h, "PortBindings", json_object_get(json_get_obj(settings, "Ports")));
   json_object_put(settings);
-  json_object_object_add(h, "Dns", strv_json(o->dns));
-  json_object_object_add(h, "DnsSearch", strv_json(o->dns_search));
-  json_object_object_add(h, "DnsOptions", strv_json(o->dns_options));
-  json_object_object_add(h, "ExtraHosts", strv_json(o->add_hosts));
+  json_object_object_add(h, "Dns", json_strv_new(o->dns));
+  json_object_object_add(h, "DnsSearch", json_strv_new(o->dns_search));
+  json_object_object_add(h, "DnsOptions", json_strv_new(o->dns_options));
+  json_object_object_add(h, "ExtraHosts", json_strv_new(o->add_hosts));
   json_object_object_add(h, "PublishAllPorts", json_object_new_boolean(o->publish_all));
   return h;
 }
@@ -187,8 +178,8 @@ build_meta(const struct container_draft *d, const struct run_opts *o, const stru
     json_object_array_add(layers, json_object_new_string(img->layer_dirs[i]));
   json_object_object_add(m, META_LAYERS, layers);
   json_object_object_add(m, META_VOLUMES, json_object_get(extra->volumes));
-  json_object_object_add(m, META_ENTRYPOINT, strv_json(extra->entrypoint));
-  json_object_object_add(m, META_CMD, strv_json(extra->cmd));
+  json_object_object_add(m, META_ENTRYPOINT, json_strv_new(extra->entrypoint));
+  json_object_object_add(m, META_CMD, json_strv_new(extra->cmd));
   json_object_object_add(m, META_HOST_CONFIG, host_config(o, net));
   json_object_object_add(m, META_CREATE_COMMAND, create_command_current());
   return m;

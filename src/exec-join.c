@@ -195,7 +195,7 @@ helper_main(const struct join_plan *p, int sock)
 
 /* The helper's report: the PID, or why it failed. The process it cloned
  * writes to the same socket and may send its pty master first (the two
- * race): keep that for collect(). */
+ * race): keep that for channel_collect(). */
 static int
 read_pid(int sock, pid_t *pid, int *console_fd, ctool_error_t *err)
 {
@@ -224,30 +224,6 @@ read_pid(int sock, pid_t *pid, int *console_fd, ctool_error_t *err)
         }
       if (m.type != CHANNEL_FD)
         return ctool_error_set(err, EPROTO, "read from the exec helper (unexpected message %d)", (int) m.type);
-    }
-}
-
-static int
-collect(int sock, int *console_fd, ctool_error_t *err)
-{
-  for (;;)
-    {
-      struct channel_msg m;
-      int fd = -1;
-      int r = channel_recv(sock, &m, &fd);
-      if (r == 0)
-        return 0;
-      if (r < 0)
-        return ctool_error_set(err, errno, "read from the process in the container");
-      if (m.type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
-        {
-          *console_fd = fd;
-          continue;
-        }
-      if (fd >= 0)
-        close(fd);
-      if (m.type == CHANNEL_ERROR)
-        return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
     }
 }
 
@@ -295,7 +271,7 @@ sandbox_exec(const struct sandbox_exec_config *c, pid_t *pid_out, int *console_f
   if (c->before_start && c->before_start(c->before_start_data, pid, err) < 0)
     goto fail;
   channel_send(sv[0], CHANNEL_START, 0, NULL, -1);
-  if (collect(sv[0], console_fd, err) < 0)
+  if (channel_collect(sv[0], console_fd, "read from the process in the container", err) < 0)
     goto fail;
   *pid_out = pid;
   ret = 0;

@@ -42,15 +42,6 @@ image_repo_digests(const struct image_info *info)
 }
 
 static json_object *
-strv_json(char *const *v)
-{
-  json_object *a = json_object_new_array();
-  for (size_t i = 0; v && v[i]; i++)
-    json_object_array_add(a, json_object_new_string(v[i]));
-  return a;
-}
-
-static json_object *
 copy_or_null(json_object *o)
 {
   return o ? json_object_get(o) : NULL;
@@ -103,8 +94,8 @@ image_inspect_json(struct image_store *s, const struct image_info *info)
   cleanup_strv char **digests = image_repo_digests(info);
   json_object_object_add(o, "Id", json_object_new_string(info->id));
   json_object_object_add(o, "Digest", json_object_new_string(info->manifest_digest));
-  json_object_object_add(o, "RepoTags", strv_json(info->names));
-  json_object_object_add(o, "RepoDigests", strv_json(digests));
+  json_object_object_add(o, "RepoTags", json_strv_new(info->names));
+  json_object_object_add(o, "RepoDigests", json_strv_new(digests));
   json_object_object_add(o, "Parent", json_object_new_string(""));
   json_object_object_add(o, "Comment", json_object_new_string(json_get_str(cfg, "comment") ?: ""));
   json_object_object_add(o, "Created", json_object_new_string(image_created_string(info)));
@@ -145,7 +136,7 @@ image_inspect_json(struct image_store *s, const struct image_info *info)
   json_object_object_add(o, "User", json_object_new_string(json_get_str(inner, "User") ?: ""));
   json_object *history = json_get_array(cfg, "history");
   json_object_object_add(o, "History", history ? json_object_get(history) : json_object_new_array());
-  json_object_object_add(o, "NamesHistory", strv_json(info->names));
+  json_object_object_add(o, "NamesHistory", json_strv_new(info->names));
   return o;
 }
 
@@ -174,16 +165,16 @@ image_list_json(const struct image_info *info, int containers)
   json_object *inner = json_get_obj(info->config, "config");
   json_object_object_add(o, "Id", json_object_new_string(info->id));
   json_object_object_add(o, "ParentId", json_object_new_string(""));
-  json_object_object_add(o, "RepoTags", strv_len(info->names) ? strv_json(info->names) : NULL);
-  json_object_object_add(o, "RepoDigests", strv_json(digests));
+  json_object_object_add(o, "RepoTags", strv_len(info->names) ? json_strv_new(info->names) : NULL);
+  json_object_object_add(o, "RepoDigests", json_strv_new(digests));
   json_object_object_add(o, "Size", json_object_new_int64((int64_t) info->size));
   json_object_object_add(o, "SharedSize", json_object_new_int64(0));
   json_object_object_add(o, "VirtualSize", json_object_new_int64((int64_t) info->size));
   json_object_object_add(o, "Labels", copy_or_null(json_get_obj(inner, "Labels")));
   json_object_object_add(o, "Containers", json_object_new_int(containers));
-  json_object_object_add(o, "Names", strv_len(info->names) ? strv_json(info->names) : NULL);
+  json_object_object_add(o, "Names", strv_len(info->names) ? json_strv_new(info->names) : NULL);
   json_object_object_add(o, "Digest", json_object_new_string(info->manifest_digest));
-  json_object_object_add(o, "History", strv_json(info->names));
+  json_object_object_add(o, "History", json_strv_new(info->names));
   json_object_object_add(o, "Created", json_object_new_int64(info->created));
   json_object_object_add(o, "CreatedAt", json_object_new_string(image_created_string(info)));
   return o;

@@ -489,16 +489,9 @@ copy_entry(int sdir, int ddir, const char *name, ctool_error_t *err)
 static int
 copy_tree(int sdir, int ddir, ctool_error_t *err)
 {
-  int fd = dup(sdir);
-  if (fd < 0)
-    return ctool_error_set(err, errno, "copy: dup");
-  cleanup_dir DIR *d = fdopendir(fd);
+  cleanup_dir DIR *d = opendir_dup(sdir, "copy: opendir", err);
   if (d == NULL)
-    {
-      close(fd);
-      return ctool_error_set(err, errno, "copy: opendir");
-    }
-  rewinddir(d);
+    return -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     {

@@ -586,15 +586,6 @@ probe_overlay(struct probe *p)
 static const char grub_fix[] = "sudo sed -i 's/^GRUB_CMDLINE_LINUX=\"/&systemd.unified_cgroup_hierarchy=1 /' "
                                "/etc/default/grub && sudo update-grub && sudo reboot";
 
-static json_object *
-strv_json(char *const *v)
-{
-  json_object *a = json_object_new_array();
-  for (size_t i = 0; v && v[i]; i++)
-    json_object_array_add(a, json_object_new_string(v[i]));
-  return a;
-}
-
 static char **
 read_words(const char *dir, const char *file)
 {
@@ -702,10 +693,10 @@ probe_cgroups(struct probe *p)
   json_object_object_add(o, "ownWritable", json_object_new_boolean(procs && access(procs, W_OK) == 0));
   json_object_object_add(o, "delegated", jstr_or_null(h.delegated));
   cleanup_strv char **subtree = h.delegated ? read_words(h.delegated, "cgroup.subtree_control") : NULL;
-  json_object_object_add(o, "subtreeControl", strv_json(subtree));
+  json_object_object_add(o, "subtreeControl", json_strv_new(subtree));
   json_object_object_add(o, "v1Controllers", json_object_new_boolean(h.v1_controllers));
   json_object_object_add(p->host, "cgroup", o);
-  json_object_object_add(p->host, "cgroupControllers", strv_json(h.controllers));
+  json_object_object_add(p->host, "cgroupControllers", json_strv_new(h.controllers));
   cgroup_problems(p, &h, layout);
   cgroup_host_clear(&h);
 }

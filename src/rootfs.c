@@ -491,15 +491,9 @@ copy_tree(int src, int dst, int depth, ctool_error_t *err)
 {
   if (depth > 64)
     return ctool_error_set(err, ELOOP, "copy into the tmpfs");
-  int fd = dup(src);
-  if (fd < 0)
-    return ctool_error_set(err, errno, "copy into the tmpfs");
-  cleanup_dir DIR *d = fdopendir(fd);
+  cleanup_dir DIR *d = opendir_dup(src, "copy into the tmpfs", err);
   if (d == NULL)
-    {
-      close(fd);
-      return ctool_error_set(err, errno, "copy into the tmpfs");
-    }
+    return -1;
   struct dirent *e;
   while ((e = readdir(d)) != NULL)
     {

@@ -114,3 +114,27 @@ channel_wait(int sock, enum channel_type type)
   if (r <= 0 || m.type != (int32_t) type)
     _exit(EXIT_CTOOL_ERROR);
 }
+
+int
+channel_collect(int sock, int *console_fd, const char *what, ctool_error_t *err)
+{
+  for (;;)
+    {
+      struct channel_msg m;
+      int fd = -1;
+      int r = channel_recv(sock, &m, &fd);
+      if (r == 0)
+        return 0;
+      if (r < 0)
+        return ctool_error_set(err, errno, "%s", what);
+      if (m.type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
+        {
+          *console_fd = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close(fd);
+      if (m.type == CHANNEL_ERROR)
+        return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
+    }
+}

@@ -43,5 +43,10 @@ _Noreturn void channel_fail(int sock, ctool_error_t *err);
 /* In the child: wait for TYPE; anything else (or EOF: the parent gave up)
  * ends the child quietly. */
 void channel_wait(int sock, enum channel_type type);
+/* In the parent, after START: read the child's reports until EOF (it
+ * exec'd: 0). The first pty master goes to *CONSOLE_FD (when CONSOLE_FD
+ * is given and holds -1); an ERROR becomes ERR with its exit code; a
+ * failed read is WHAT ("read from the container process"). */
+int channel_collect(int sock, int *console_fd, const char *what, ctool_error_t *err);
 
 #endif

@@ -33,19 +33,6 @@ member(json_object *o, const char *key)
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static char **
-strv_from_json(json_object *arr)
-{
-  char **v = xzalloc(sizeof(char *));
-  size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
-      strv_push(&v, s ? s : "");
-    }
-  return v;
-}
-
 static int
 user_parse(json_object *user, struct sandbox_process *p, ctool_error_t *err)
 {
@@ -77,10 +64,10 @@ sandbox_process_build(json_object *process, json_object *seccomp, const char *se
     out->stdio[i] = stdio ? stdio[i] : -1;
   if (process == NULL)
     return ctool_error_set(err, 0, "config.json: no process section");
-  out->args = strv_from_json(json_get_array(process, "args"));
+  out->args = json_strv_get(json_get_array(process, "args"));
   if (out->args[0] == NULL || out->args[0][0] == '\0')
     return ctool_error_set(err, 0, "no command specified: process.args is empty");
-  out->env = strv_from_json(json_get_array(process, "env"));
+  out->env = json_strv_get(json_get_array(process, "env"));
   const char *cwd = json_get_str(process, "cwd");
   out->cwd = xstrdup(cwd && *cwd ? cwd : "/");
   if (out->cwd[0] != '/')

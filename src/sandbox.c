@@ -204,38 +204,6 @@ clone_error(int e, ctool_error_t *err)
   return ctool_error_set(err, e, "cannot create the container process");
 }
 
-/* Read the child's reports after START: the pty, then EOF (exec'd) or an
- * error. */
-static int
-collect_child(int sock, int *console_fd, ctool_error_t *err)
-{
-  for (;;)
-    {
-      struct channel_msg m;
-      int fd = -1;
-      int r = channel_recv(sock, &m, &fd);
-      if (r == 0)
-        return 0;
-      if (r < 0)
-        return ctool_error_set(err, errno, "read from the container process");
-      if (m.type == CHANNEL_FD && fd >= 0)
-        {
-          if (console_fd && *console_fd < 0)
-            *console_fd = fd;
-          else
-            close(fd);
-        }
-      else if (m.type == CHANNEL_ERROR)
-        {
-          if (fd >= 0)
-            close(fd);
-          return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
-        }
-      else if (fd >= 0)
-        close(fd);
-    }
-}
-
 /* clone(2) with FLAGS; into the cgroup CGROUP_FD (>= 0) at once when the
  * kernel can (clone3 CLONE_INTO_CGROUP, Linux 5.7), else as usual. */
 static pid_t
@@ -322,14 +290,14 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
     goto fail;
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
     {
-      collect_child(sv[0], console_fd, err);
+      channel_collect(sv[0], console_fd, "read from the container process", err);
       goto fail;
     }
   /* The child mounts while the hooks run. */
   if (c->before_start && c->before_start(c->before_start_data, pid, err) < 0)
     goto fail;
   channel_send(sv[0], CHANNEL_START, 0, NULL, -1); /* a dead child is reported below */
-  if (collect_child(sv[0], console_fd, err) < 0)
+  if (channel_collect(sv[0], console_fd, "read from the container process", err) < 0)
     goto fail;
   log_debug("sandbox: exec'd as PID %d: %.2f ms", (int) pid, ms_since(&t0));
   *pid_out = pid;

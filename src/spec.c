@@ -116,27 +116,6 @@ env_add_json(char ***env, json_object *arr)
     }
 }
 
-static json_object *
-strv_to_json(char *const *v)
-{
-  json_object *a = json_object_new_array();
-  for (size_t i = 0; v && v[i]; i++)
-    json_object_array_add(a, json_object_new_string(v[i]));
-  return a;
-}
-
-static char **
-json_to_strv(json_object *arr)
-{
-  char **v = xzalloc(sizeof *v);
-  for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr); i++)
-    {
-      const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
-      strv_push(&v, s ? s : "");
-    }
-  return v;
-}
-
 /* ---- process.args ---- */
 
 /* --entrypoint: a JSON array of strings, or one string. */
@@ -155,7 +134,7 @@ parse_entrypoint(const char *s, char ***out, ctool_error_t *err)
     return -1;
   if (!json_object_is_type(o, json_type_array))
     return ctool_error_set(err, 0, "invalid --entrypoint '%s': give a string or a JSON array of strings", s);
-  *out = json_to_strv(o);
+  *out = json_strv_get(o);
   return 0;
 }
 
@@ -170,12 +149,12 @@ build_args(const struct spec_input *in, json_object *cfg, struct spec_extra *ext
         return -1;
     }
   else
-    entry = json_to_strv(json_get_array(cfg, "Entrypoint"));
+    entry = json_strv_get(json_get_array(cfg, "Entrypoint"));
   cleanup_strv char **cmd = NULL;
   if (o->command && o->command[0])
     cmd = strv_dup(o->command);
   else if (o->entrypoint == NULL || entry[0] == NULL)
-    cmd = json_to_strv(json_get_array(cfg, "Cmd"));
+    cmd = json_strv_get(json_get_array(cfg, "Cmd"));
   else
     cmd = xzalloc(sizeof *cmd);
   char **args = strv_dup(entry);
@@ -583,11 +562,11 @@ static json_object *
 caps_json(char *const *caps, bool root_user)
 {
   json_object *o = json_object_new_object();
-  json_object_object_add(o, "bounding", strv_to_json(caps));
+  json_object_object_add(o, "bounding", json_strv_new(caps));
   /* A non-root user starts with empty effective and permitted sets, as
    * with Podman; the bounding set still limits what setuid could give. */
-  json_object_object_add(o, "effective", strv_to_json(root_user ? caps : NULL));
-  json_object_object_add(o, "permitted", strv_to_json(root_user ? caps : NULL));
+  json_object_object_add(o, "effective", json_strv_new(root_user ? caps : NULL));
+  json_object_object_add(o, "permitted", json_strv_new(root_user ? caps : NULL));
   json_object_object_add(o, "inheritable", json_object_new_array());
   json_object_object_add(o, "ambient", json_object_new_array());
   return o;
@@ -969,8 +948,8 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
     json_object *proc = json_object_new_object();
     json_object_object_add(proc, "terminal", json_object_new_boolean(o->tty));
     json_object_object_add(proc, "user", user_json(&user));
-    json_object_object_add(proc, "args", strv_to_json(args));
-    json_object_object_add(proc, "env", strv_to_json(env));
+    json_object_object_add(proc, "args", json_strv_new(args));
+    json_object_object_add(proc, "env", json_strv_new(env));
     json_object_object_add(proc, "cwd", json_object_new_string(cwd));
     json_object_object_add(proc, "capabilities", caps_json(caps, user.uid == 0));
     json_object_object_add(proc, "rlimits", steal_pointer(&rlimits));
@@ -1032,7 +1011,7 @@ spec_process_for_exec(json_object *spec, char *const *layer_dirs, char *const *a
     }
   json_object_object_del(proc, "consoleSize");
   json_object_object_add(proc, "terminal", json_object_new_boolean(tty));
-  json_object_object_add(proc, "args", strv_to_json(args));
+  json_object_object_add(proc, "args", json_strv_new(args));
   if (workdir)
     {
       if (workdir[0] != '/')
@@ -1043,7 +1022,7 @@ spec_process_for_exec(json_object *spec, char *const *layer_dirs, char *const *a
         }
       json_object_object_add(proc, "cwd", json_object_new_string(workdir));
     }
-  cleanup_strv char **e = json_to_strv(json_get_array(proc, "env"));
+  cleanup_strv char **e = json_strv_get(json_get_array(proc, "env"));
   if (tty && env_get(e, "TERM") == NULL)
     env_set(&e, "TERM=xterm");
   for (size_t i = 0; env && env[i]; i++)
@@ -1079,6 +1058,6 @@ spec_process_for_exec(json_object *spec, char *const *layer_dirs, char *const *a
         }
       image_user_clear(&u);
     }
-  json_object_object_add(proc, "env", strv_to_json(e));
+  json_object_object_add(proc, "env", json_strv_new(e));
   return proc;
 }

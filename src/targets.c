@@ -93,7 +93,9 @@ targets_time_option(const struct cli_args *args, int *timeout, ctool_error_t *er
   return 0;
 }
 
-int
+/* The end of such a verb: with nothing DONE and something FAILED, *LAST
+ * becomes the error; else it is printed. */
+static int
 targets_finish(int failed, size_t done, ctool_error_t *last, ctool_error_t *err)
 {
   if (failed && done == 0 && *last)
@@ -130,7 +132,8 @@ targets_each(struct cli_args *args, struct container **list, size_t n, bool all,
           continue;
         }
       done++;
-      puts(echo == TARGET_ECHO_ID ? list[i]->id : shown(args, list[i], all));
+      if (echo != TARGET_ECHO_NONE)
+        puts(echo == TARGET_ECHO_ID ? list[i]->id : shown(args, list[i], all));
     }
   container_list_free(list, n);
   return targets_finish(failed, done, &last, err);

@@ -25,8 +25,9 @@ struct container **targets_find(struct cli_ctx *ctx, struct cli_args *args, bool
 #define TARGET_SKIPPED 1
 
 /* How a container done is printed: as the user named it (the full ID
- * with --all), or always by its full ID. */
-enum target_echo { TARGET_ECHO_AS_GIVEN, TARGET_ECHO_ID };
+ * with --all), always by its full ID, or not at all (the operation
+ * prints). */
+enum target_echo { TARGET_ECHO_AS_GIVEN, TARGET_ECHO_ID, TARGET_ECHO_NONE };
 
 /* Apply OP (with DATA) to each of the N containers of LIST, print each one
  * done, print every failure but the last; frees LIST. FAILED: what
@@ -39,9 +40,5 @@ int targets_each(struct cli_args *args, struct container **list, size_t n, bool 
 /* --time SECONDS of stop, restart and rm into *TIMEOUT (-1: not given,
  * the container's own stop timeout). */
 int targets_time_option(const struct cli_args *args, int *timeout, ctool_error_t *err);
-
-/* The end of such a verb: with nothing DONE and something FAILED, *LAST
- * becomes the error; else it is printed. */
-int targets_finish(int failed, size_t done, ctool_error_t *last, ctool_error_t *err);
 
 #endif
