@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,25 +44,28 @@ attach_server_listen(struct attach_server *s, const char *dir, int input_fd, int
     s->clients[i] = -1;
   s->input_fd = input_fd;
   s->console_fd = console_fd;
-  s->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (s->dirfd < 0)
+  s->dir = dir;
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
     return -1;
   /* Stdin the container does not read must never block the monitor. */
   if (input_fd >= 0)
     fcntl(input_fd, F_SETFL, fcntl(input_fd, F_GETFL) | O_NONBLOCK);
   struct sockaddr_un addr;
-  size_t len = attach_address(s->dirfd, &addr);
-  unlinkat(s->dirfd, ATTACH_SOCKET, 0); /* a former run's */
+  size_t len = attach_address(dirfd, &addr);
+  unlinkat(dirfd, ATTACH_SOCKET, 0); /* a former run's */
   s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int ret = 0;
   if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *) &addr, (socklen_t) len) < 0
       || listen(s->listen_fd, ATTACH_CLIENTS_MAX) < 0)
     {
       if (s->listen_fd >= 0)
         close(s->listen_fd);
       s->listen_fd = -1;
-      return -1;
+      ret = -1;
     }
-  return 0;
+  close(dirfd); /* one descriptor less for the container's whole life */
+  return ret;
 }
 
 int
@@ -213,7 +217,14 @@ attach_server_finish(struct attach_server *s, int code)
     return;
   close(s->listen_fd);
   s->listen_fd = -1;
-  unlinkat(s->dirfd, ATTACH_SOCKET, 0);
+  char path[PATH_MAX];
+  size_t n = strlen(s->dir);
+  if (n + sizeof "/" ATTACH_SOCKET <= sizeof path)
+    {
+      memcpy(path, s->dir, n);
+      memcpy(path + n, "/" ATTACH_SOCKET, sizeof "/" ATTACH_SOCKET);
+      unlink(path);
+    }
   /* Who connected before the close still gets the end. */
   char text[16], *end = text;
   if (code < 0)
@@ -223,5 +234,4 @@ attach_server_finish(struct attach_server *s, int code)
   for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
     if (s->clients[i] >= 0)
       close(s->clients[i]), s->clients[i] = -1;
-  close(s->dirfd);
 }

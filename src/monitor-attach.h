@@ -41,7 +41,7 @@ struct attach_server {
   int clients[ATTACH_CLIENTS_MAX];  /* -1: free */
   int input_fd;                     /* where ATTACH_STDIN goes; -1: dropped */
   int console_fd;                   /* where ATTACH_RESIZE goes; -1: ignored */
-  int dirfd;
+  const char *dir;                  /* where the socket is */
 };
 
 /* Listen in DIR. Without it (-1 returned) the container runs unattachable. */
