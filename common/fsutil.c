@@ -111,6 +111,27 @@ mkdir_p(const char *path, mode_t mode, ctool_error_t *err)
   return 0;
 }
 
+size_t
+read_fd_text(int fd, char *buf, size_t len, int *errnum)
+{
+  size_t got = 0;
+  if (errnum)
+    *errnum = 0;
+  while (got + 1 < len)
+    {
+      ssize_t n = read(fd, buf + got, len - 1 - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errnum)
+        *errnum = errno;
+      if (n <= 0)
+        break;
+      got += (size_t) n;
+    }
+  buf[got] = '\0';
+  return got;
+}
+
 DIR *
 opendir_dup(int dirfd, const char *what, ctool_error_t *err)
 {

@@ -15,6 +15,10 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t ma
 /* Write to PATH.tmp-XXXX in the same directory, optionally fsync, rename. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          bool do_fsync, ctool_error_t *err);
+/* Read FD until EOF, a failed read, or LEN - 1 bytes, into BUF, which
+ * then ends with a NUL; returns how many bytes came. *ERRNUM (when not
+ * NULL) gets the errno of a failed read, else 0. */
+size_t read_fd_text(int fd, char *buf, size_t len, int *errnum);
 /* mkdir -p; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode, ctool_error_t *err);
 /* rm -rf NAME under dirfd, never following symlinks; ENOENT is success. */

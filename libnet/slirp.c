@@ -73,18 +73,10 @@ api_request(const char *sock_path, json_object *req, json_object **reply, ctool_
     return ctool_error_set(err, errno, "write to slirp4netns API socket");
   shutdown(fd, SHUT_WR);
   char buf[4096];
-  size_t got = 0;
-  for (;;)
-    {
-      ssize_t r = read(fd, buf + got, sizeof buf - 1 - got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return ctool_error_set(err, errno, "read from slirp4netns API socket");
-      if (r == 0 || (got += (size_t) r) == sizeof buf - 1)
-        break;
-    }
-  buf[got] = '\0';
+  int errnum;
+  size_t got = read_fd_text(fd, buf, sizeof buf, &errnum);
+  if (errnum)
+    return ctool_error_set(err, errnum, "read from slirp4netns API socket");
   return json_parse_text(buf, got, "slirp4netns API reply", reply, err);
 }
 
@@ -142,12 +134,7 @@ probe_features(struct slirp_features *f, ctool_error_t *err)
     }
   close(pipefd[1]);
   char buf[8192];
-  size_t got = 0;
-  ssize_t r;
-  while (got < sizeof buf - 1 && ((r = read(pipefd[0], buf + got, sizeof buf - 1 - got)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0)
-      got += (size_t) r;
-  buf[got] = '\0';
+  size_t got = read_fd_text(pipefd[0], buf, sizeof buf, NULL);
   close(pipefd[0]);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -1,4 +1,5 @@
 #include "monitor.h"
+#include "fsutil.h"
 #include "libexec.h"
 #include "util.h"
 
@@ -156,19 +157,7 @@ static int
 read_report(int fd, pid_t *ctr_pid, pid_t *mon_pid, ctool_error_t *err)
 {
   char buf[4096];
-  size_t len = 0;
-  for (;;)
-    {
-      ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += (size_t) n;
-      if (len == sizeof buf - 1)
-        break;
-    }
-  buf[len] = '\0';
+  read_fd_text(fd, buf, sizeof buf, NULL);
   bool started = false, ready = false;
   char *save = NULL;
   for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))

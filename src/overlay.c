@@ -373,6 +373,22 @@ copy_times(int dirfd, const char *name, const struct stat *st, int flags)
   utimensat(dirfd, name, ts, flags);
 }
 
+/* What a copied file or directory keeps of its source ST: owner,
+ * extended attributes, mode (after chown, which clears set-ID bits) and
+ * times. */
+static int
+copy_attributes(int src, int dst, const char *name, const struct stat *st, ctool_error_t *err)
+{
+  if (fchown(dst, st->st_uid, st->st_gid) < 0)
+    log_debug("copy: chown %s: %s", name, strerror(errno));
+  copy_xattrs(src, dst, name);
+  if (fchmod(dst, st->st_mode & 07777) < 0)
+    return ctool_error_set(err, errno, "copy: chmod %s", name);
+  struct timespec ts[2] = { st->st_atim, st->st_mtim };
+  futimens(dst, ts);
+  return 0;
+}
+
 static int
 copy_regular(int sdir, int ddir, const char *name, const struct stat *st, ctool_error_t *err)
 {
@@ -384,15 +400,7 @@ copy_regular(int sdir, int ddir, const char *name, const struct stat *st, ctool_
     return ctool_error_set(err, errno, "copy: create %s", name);
   if (copy_data(src, dst) < 0)
     return ctool_error_set(err, errno, "copy: %s", name);
-  if (fchown(dst, st->st_uid, st->st_gid) < 0)
-    log_debug("copy: chown %s: %s", name, strerror(errno));
-  copy_xattrs(src, dst, name);
-  /* After chown, which clears set-ID bits. */
-  if (fchmod(dst, st->st_mode & 07777) < 0)
-    return ctool_error_set(err, errno, "copy: chmod %s", name);
-  struct timespec ts[2] = { st->st_atim, st->st_mtim };
-  futimens(dst, ts);
-  return 0;
+  return copy_attributes(src, dst, name, st, err);
 }
 
 static int copy_tree(int sdir, int ddir, ctool_error_t *err);
@@ -419,14 +427,7 @@ copy_directory(int sdir, int ddir, const char *name, const struct stat *st, ctoo
     return ctool_error_set(err, errno, "copy: open %s", name);
   if (copy_tree(src, dst, err) < 0)
     return ctool_error_prefix(err, "%s", name);
-  if (fchown(dst, st->st_uid, st->st_gid) < 0)
-    log_debug("copy: chown %s: %s", name, strerror(errno));
-  copy_xattrs(src, dst, name);
-  if (fchmod(dst, st->st_mode & 07777) < 0)
-    return ctool_error_set(err, errno, "copy: chmod %s", name);
-  struct timespec ts[2] = { st->st_atim, st->st_mtim };
-  futimens(dst, ts);
-  return 0;
+  return copy_attributes(src, dst, name, st, err);
 }
 
 static int
