@@ -111,18 +111,7 @@ static void
 put_utf8(struct tbuf *b, unsigned long cp)
 {
   char s[4];
-  size_t n;
-  if (cp < 0x80)
-    s[0] = (char) cp, n = 1;
-  else if (cp < 0x800)
-    s[0] = (char) (0xC0 | (cp >> 6)), s[1] = (char) (0x80 | (cp & 0x3F)), n = 2;
-  else if (cp < 0x10000)
-    s[0] = (char) (0xE0 | (cp >> 12)), s[1] = (char) (0x80 | ((cp >> 6) & 0x3F)),
-    s[2] = (char) (0x80 | (cp & 0x3F)), n = 3;
-  else
-    s[0] = (char) (0xF0 | (cp >> 18)), s[1] = (char) (0x80 | ((cp >> 12) & 0x3F)),
-    s[2] = (char) (0x80 | ((cp >> 6) & 0x3F)), s[3] = (char) (0x80 | (cp & 0x3F)), n = 4;
-  tbuf_add(b, s, n);
+  tbuf_add(b, s, utf8_encode((uint32_t) cp, s));
 }
 
 static int

@@ -243,3 +243,31 @@ random_hex(char *buf, size_t n)
     buf[i] = hex[(raw[i / 2] >> ((i & 1) ? 0 : 4)) & 0xf];
   buf[n] = '\0';
 }
+
+size_t
+utf8_encode(uint32_t cp, char out[4])
+{
+  if (cp < 0x80)
+    {
+      out[0] = (char) cp;
+      return 1;
+    }
+  if (cp < 0x800)
+    {
+      out[0] = (char) (0xC0 | (cp >> 6));
+      out[1] = (char) (0x80 | (cp & 0x3F));
+      return 2;
+    }
+  if (cp < 0x10000)
+    {
+      out[0] = (char) (0xE0 | (cp >> 12));
+      out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+      out[2] = (char) (0x80 | (cp & 0x3F));
+      return 3;
+    }
+  out[0] = (char) (0xF0 | (cp >> 18));
+  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char) (0x80 | (cp & 0x3F));
+  return 4;
+}

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -87,5 +88,10 @@ void format_size(char *buf, size_t len, unsigned long long bytes);
 void format_ago(char *buf, size_t len, long long seconds);
 /* Random lowercase hex of n characters (n even). */
 void random_hex(char *buf, size_t n);
+
+/* The UTF-8 bytes of code point CP (up to 0x1FFFFF) in OUT; returns how
+ * many (1 to 4). No check for surrogates or range: callers that need one
+ * substitute U+FFFD first. */
+size_t utf8_encode(uint32_t cp, char out[4]);
 
 #endif
