@@ -64,7 +64,8 @@ const char *net_mode_name(enum net_mode m);
  * [[IP:][HOSTPORT]:]CTRPORT[/PROTO], with ranges "8000-8010:80-90". An
  * omitted host port gets a free one (as Podman does) at net_ports_reserve. */
 int net_ports_parse(const char *spec, struct port_mapping **ports, size_t *n, ctool_error_t *err);
-/* -P: publish each "PORT/PROTO" of the image's ExposedPorts on a free host port. */
+/* -P: publish each "PORT/PROTO" of the image's ExposedPorts on a free host
+ * port, but those the mappings already in PORTS publish (-p wins). */
 int net_ports_from_exposed(json_object *exposed, struct port_mapping **ports, size_t *n, ctool_error_t *err);
 /* The published ports O's backend can serve: slirp4netns forwards UDP
  * from IPv4 host addresses only (TCP on IPv6 ones goes through ctool's

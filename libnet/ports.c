@@ -121,16 +121,36 @@ net_ports_parse(const char *spec, struct port_mapping **ports, size_t *n, ctool_
   return 0;
 }
 
+static bool
+publishes(const struct port_mapping *ports, size_t n, const struct port_mapping *m)
+{
+  for (size_t i = 0; i < n; i++)
+    if (ports[i].ctr_port == m->ctr_port && strcmp(ports[i].proto, m->proto) == 0)
+      return true;
+  return false;
+}
+
 int
 net_ports_from_exposed(json_object *exposed, struct port_mapping **ports, size_t *n, ctool_error_t *err)
 {
   if (exposed == NULL || !json_object_is_type(exposed, json_type_object))
     return 0;
+  size_t given = *n;
   json_object_object_foreach(exposed, key, val)
     {
       (void) val;
-      if (net_ports_parse(key, ports, n, err) < 0)
-        return ctool_error_prefix(err, "the image's ExposedPorts");
+      struct port_mapping *more = NULL;
+      size_t n_more = 0;
+      if (net_ports_parse(key, &more, &n_more, err) < 0)
+        {
+          free(more);
+          return ctool_error_prefix(err, "the image's ExposedPorts");
+        }
+      /* A port -p publishes already is not published again (as Podman). */
+      for (size_t i = 0; i < n_more; i++)
+        if (!publishes(*ports, given, &more[i]))
+          push_mapping(ports, n, more[i].host_ip, more[i].host_port, more[i].ctr_port, more[i].proto);
+      free(more);
     }
   return 0;
 }

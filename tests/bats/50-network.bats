@@ -183,7 +183,14 @@ sys.exit("no run of %d free ports" % n)' "$1"
   run -0 ctool run -d --name quiet "$IMAGE_EXPOSED"
   run -0 ctool port quiet
   assert_output ""
-  run -0 ctool rm -f web quiet
+  # A port -p publishes is not published a second time by -P (as Podman).
+  port=$(free_port)
+  run -0 ctool create --name both -P -p "127.0.0.1:$port:8080" "$IMAGE_EXPOSED"
+  run -0 ctool port both 8080/tcp
+  assert_output "127.0.0.1:$port"
+  run -0 ctool port both 9999/udp
+  [[ "$output" =~ ^0\.0\.0\.0:[0-9]+$ ]] || fail "port prints '$output'"
+  run -0 ctool rm -f web quiet both
   assert_nothing_left
 }
 

@@ -278,6 +278,17 @@ test_publish_all_exposed(void **state)
   assert_int_equal(net_ports_reserve(ports, n, &err), 0);
   assert_true(ports[0].host_port > 0);
   assert_true(ports[1].host_port > 0);
+  free(ports);
+
+  /* With -p 127.0.0.1:8080:80 given, 80/tcp is not published again; 53/udp is. */
+  ports = NULL;
+  n = 0;
+  assert_int_equal(net_ports_parse("127.0.0.1:8080:80", &ports, &n, &err), 0);
+  assert_int_equal(net_ports_from_exposed(exposed, &ports, &n, &err), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(ports[0].host_port, 8080);
+  assert_int_equal(ports[1].ctr_port, 53);
+  assert_string_equal(ports[1].proto, "udp");
   json_object_put(exposed);
   free(ports);
 }
