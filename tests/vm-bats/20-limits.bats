@@ -41,6 +41,20 @@ load helpers
   assert_line "all started"
 }
 
+@test "pids_limit of ctool.conf is pids.max without --pids-limit; --pids-limit wins; -1 is max" {
+  skip_unless_option run --pids-limit
+  export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/config
+  mkdir -p "$XDG_CONFIG_HOME/ctool"
+  printf '[containers]\npids_limit = 33\n' > "$XDG_CONFIG_HOME/ctool/ctool.conf"
+  run -0 ctool run --rm "$IMAGE" cat /sys/fs/cgroup/pids.max
+  assert_output 33
+  run -0 ctool run --rm --pids-limit 40 "$IMAGE" cat /sys/fs/cgroup/pids.max
+  assert_output 40
+  printf '[containers]\npids_limit = -1\n' > "$XDG_CONFIG_HOME/ctool/ctool.conf"
+  run -0 ctool run --rm "$IMAGE" cat /sys/fs/cgroup/pids.max
+  assert_output max
+}
+
 @test "--cpus 0.5: cpu.max is 50000 100000 and a busy loop gets throttled" {
   skip_unless_option run --cpus
   run -0 ctool run --rm --cpus 0.5 "$IMAGE" sh -c \
