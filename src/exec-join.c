@@ -208,15 +208,8 @@ read_pid(int sock, pid_t *pid, int *console_fd, ctool_error_t *err)
         return ctool_error_set(err, errno, "read from the exec helper");
       if (r == 0)
         return ctool_error_set(err, 0, "the exec helper died before it started the process");
-      if (m.type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
-        {
-          *console_fd = fd;
-          continue;
-        }
-      if (fd >= 0)
-        close(fd);
-      if (m.type == CHANNEL_ERROR)
-        return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
+      if (channel_take(&m, fd, console_fd, err) < 0)
+        return -1;
       if (m.type == CHANNEL_PID && m.value > 0)
         {
           *pid = m.value;

@@ -116,6 +116,21 @@ channel_wait(int sock, enum channel_type type)
 }
 
 int
+channel_take(const struct channel_msg *m, int fd, int *console_fd, ctool_error_t *err)
+{
+  if (m->type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
+    {
+      *console_fd = fd;
+      return 0;
+    }
+  if (fd >= 0)
+    close(fd);
+  if (m->type == CHANNEL_ERROR)
+    return ctool_error_set_exit(err, m->value ? m->value : EXIT_CTOOL_ERROR, 0, "%s", m->text);
+  return 0;
+}
+
+int
 channel_collect(int sock, int *console_fd, const char *what, ctool_error_t *err)
 {
   for (;;)
@@ -127,14 +142,7 @@ channel_collect(int sock, int *console_fd, const char *what, ctool_error_t *err)
         return 0;
       if (r < 0)
         return ctool_error_set(err, errno, "%s", what);
-      if (m.type == CHANNEL_FD && fd >= 0 && console_fd && *console_fd < 0)
-        {
-          *console_fd = fd;
-          continue;
-        }
-      if (fd >= 0)
-        close(fd);
-      if (m.type == CHANNEL_ERROR)
-        return ctool_error_set_exit(err, m.value ? m.value : EXIT_CTOOL_ERROR, 0, "%s", m.text);
+      if (channel_take(&m, fd, console_fd, err) < 0)
+        return -1;
     }
 }

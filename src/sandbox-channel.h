@@ -43,6 +43,11 @@ _Noreturn void channel_fail(int sock, ctool_error_t *err);
 /* In the child: wait for TYPE; anything else (or EOF: the parent gave up)
  * ends the child quietly. */
 void channel_wait(int sock, enum channel_type type);
+/* In the parent, one report of the child (M, with FD or -1): the first
+ * pty master goes to *CONSOLE_FD (when CONSOLE_FD is given and holds -1),
+ * any other descriptor is closed; an ERROR becomes ERR with its exit
+ * code and returns -1. Else 0. */
+int channel_take(const struct channel_msg *m, int fd, int *console_fd, ctool_error_t *err);
 /* In the parent, after START: read the child's reports until EOF (it
  * exec'd: 0). The first pty master goes to *CONSOLE_FD (when CONSOLE_FD
  * is given and holds -1); an ERROR becomes ERR with its exit code; a

@@ -203,6 +203,11 @@ skip_unless_ipv6_loopback() {
   ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128' || skip "this host has no IPv6 loopback address ::1"
 }
 
+skip_unless_pasta() {
+  run ctool run --rm --network pasta "$IMAGE" true
+  [ "$status" -eq 0 ] || skip "pasta does not work here: $output"
+}
+
 @test "-p [::1]:PORT:PORT: published on the IPv6 loopback through ctool's relay (slirp4netns binds IPv4 only)" {
   skip_unless_ipv6_loopback
   port=$(free_port6)
@@ -244,8 +249,7 @@ over-ipv6"
 
 @test "--network pasta: -p [::1]:PORT:PORT on the IPv6 loopback" {
   skip_unless_ipv6_loopback
-  run ctool run --rm --network pasta "$IMAGE" true
-  [ "$status" -eq 0 ] || skip "pasta does not work here: $output"
+  skip_unless_pasta
   port=$(free_port6)
   run -0 ctool run -d --name web6 --network pasta -p "[::1]:$port:8080" "$IMAGE" \
     sh -c 'echo pasta-ipv6 > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'
@@ -399,8 +403,7 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); print("ready", flush=True)
 }
 
 @test "--network pasta: an interface like the host's, a published port" {
-  run ctool run --rm --network pasta "$IMAGE" true
-  [ "$status" -eq 0 ] || skip "pasta does not work here: $output"
+  skip_unless_pasta
   run -0 ctool run --rm --network pasta "$IMAGE" sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | grep -vx lo | wc -l'
   [ "$output" -ge 1 ]
   port=$(free_port)
