@@ -560,14 +560,15 @@ overlay_mount_volatile(enum overlay_mode mode, char *const *lower, const char *u
 {
   if (mode != OVERLAY_NATIVE || lower == NULL || lower[0] == NULL || upper == NULL || work == NULL)
     return overlay_mount(mode, lower, upper, work, target, err);
-  /* A volatile mount leaves WORK/work/incompat/volatile behind, and the
-   * kernel mounts nothing over a work dir that has it: after a crash the
-   * upper dir is as the contract says, scratch. */
-  cleanup_free char *marker = xasprintf("%s/work/incompat/volatile", work);
-  if (rmdir(marker) == 0)
+  /* A volatile mount leaves WORK/work/incompat/volatile/dirty behind,
+   * and the kernel mounts nothing over a work dir that has it: after a
+   * crash the upper dir is, as the contract says, scratch. */
+  static const char *const marker[] = { "work/incompat/volatile/dirty", "work/incompat/volatile", "work/incompat" };
+  for (size_t i = 0; i < ARRAY_SIZE(marker); i++)
     {
-      marker[strlen(marker) - strlen("/volatile")] = '\0';
-      rmdir(marker);
+      cleanup_free char *path = xasprintf("%s/%s", work, marker[i]);
+      if ((i == 0 ? unlink(path) : rmdir(path)) < 0 && errno != ENOENT)
+        log_debug("overlay: cannot remove %s: %s", path, strerror(errno));
     }
   cleanup_free char *plain = overlay_native_options(lower, upper, work);
   cleanup_free char *opts = xasprintf("%s,volatile", plain);

@@ -255,6 +255,7 @@ setup() { containers_setup; }
   id=$(ctool create --rm "$IMAGE" sh -c 'echo again')
   work=$(inspect_field "$id" .GraphDriver.Data.WorkDir)
   mkdir -p "$work/work/incompat/volatile"
+  : > "$work/work/incompat/volatile/dirty"
   run -0 ctool start -a "$id"
   assert_output again
   run -0 ctool rm -f kept
