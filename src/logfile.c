@@ -2,6 +2,7 @@
 #include "exit-record.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +10,103 @@
 #include <time.h>
 #include <unistd.h>
 
+/* DIGITS decimal digits of V at P, zero-padded; returns the end. */
+static char *
+put_digits(char *p, long v, int digits)
+{
+  for (int i = digits - 1; i >= 0; i--, v /= 10)
+    p[i] = (char) ('0' + v % 10);
+  return p + digits;
+}
+
+/* Year, month (1-12) and day of the month of DAYS since 1970-01-01, in
+ * the proleptic Gregorian calendar: count in 400-year eras that start on
+ * March 1st, so that the leap day ends a year. */
+static void
+civil_from_days(int64_t days, long *year, int *month, int *day)
+{
+  days += 719468; /* 0000-03-01 to 1970-01-01 */
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t doe = days - era * 146097;                            /* [0, 146096] */
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);        /* [0, 365] */
+  int64_t mp = (5 * doy + 2) / 153;                             /* March = 0 */
+  *day = (int) (doy - (153 * mp + 2) / 5 + 1);
+  *month = (int) (mp < 10 ? mp + 3 : mp - 9);
+  *year = (long) (yoe + era * 400 + (*month <= 2));
+}
+
+static bool offset_fixed;
+static long fixed_offset;
+
+void
+log_fix_utc_offset(long seconds)
+{
+  offset_fixed = true;
+  fixed_offset = seconds % 86400;
+}
+
+long
+log_local_utc_offset(void)
+{
+  time_t now = time(NULL);
+  struct tm tm;
+  return localtime_r(&now, &tm) ? tm.tm_gmtoff : 0;
+}
+
+/* RFC 3339 with nanoseconds and the UTC offset, as conmon writes it. By
+ * hand, without localtime, strftime and printf when the offset is fixed:
+ * the monitor formats a time for every record and stays small (the time
+ * zone, locale and stdio code of libc is never paged in). */
 void
 log_format_time(char *buf, size_t len, int64_t ns)
 {
-  time_t secs = (time_t) (ns / 1000000000);
+  int64_t secs = ns / 1000000000;
   long frac = (long) (ns % 1000000000);
-  struct tm tm;
-  localtime_r(&secs, &tm);
-  long off = tm.tm_gmtoff % 86400;
+  if (frac < 0)
+    frac += 1000000000, secs--;
+  long off = offset_fixed ? fixed_offset : 0;
+  if (!offset_fixed)
+    {
+      time_t t = (time_t) secs;
+      struct tm tm;
+      if (localtime_r(&t, &tm))
+        off = tm.tm_gmtoff % 86400;
+    }
+  int64_t local = secs + off;
+  int64_t days = local / 86400, sod = local % 86400;
+  if (sod < 0)
+    sod += 86400, days--;
+  long year;
+  int month, day;
+  civil_from_days(days, &year, &month, &day);
   char sign = off < 0 ? '-' : '+';
   off = off < 0 ? -off : off;
-  char date[32];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, len, "%s.%09ld%c%02ld:%02ld", date, frac, sign, off / 3600, (off % 3600) / 60);
+  char out[48], *p = out;
+  p = put_digits(p, year, 4);
+  *p++ = '-';
+  p = put_digits(p, month, 2);
+  *p++ = '-';
+  p = put_digits(p, day, 2);
+  *p++ = 'T';
+  p = put_digits(p, (long) (sod / 3600), 2);
+  *p++ = ':';
+  p = put_digits(p, (long) (sod % 3600 / 60), 2);
+  *p++ = ':';
+  p = put_digits(p, (long) (sod % 60), 2);
+  *p++ = '.';
+  p = put_digits(p, frac, 9);
+  *p++ = sign;
+  p = put_digits(p, off / 3600, 2);
+  *p++ = ':';
+  p = put_digits(p, off % 3600 / 60, 2);
+  size_t n = (size_t) (p - out);
+  if (len == 0)
+    return;
+  if (n >= len)
+    n = len - 1;
+  memcpy(buf, out, n);
+  buf[n] = '\0';
 }
 
 static void
@@ -66,7 +151,13 @@ log_write_record(int log_fd, struct log_size *limit, const char *stream, bool pa
   char head[80];
   log_format_time(head, sizeof head - 16, time_now_ns());
   size_t h = strlen(head);
-  h += (size_t) snprintf(head + h, sizeof head - h, " %s %c ", stream, partial ? 'P' : 'F');
+  size_t sl = strlen(stream);
+  head[h++] = ' ';
+  memcpy(head + h, stream, sl);
+  h += sl;
+  head[h++] = ' ';
+  head[h++] = partial ? 'P' : 'F';
+  head[h++] = ' ';
   /* Text too long for one record under the limit: P records that fit. */
   if (limit && limit->max > 0 && (int64_t) (h + len + 1) > limit->max && (int64_t) (h + 2) <= limit->max)
     {

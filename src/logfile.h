@@ -17,8 +17,14 @@
 #define LOG_CHUNK_MAX 16384
 
 /* The timestamp of a record: RFC 3339, nine fraction digits, local time
- * with a numeric offset. BUF holds at least 40 bytes. */
+ * with a numeric offset. BUF holds at least 40 bytes. The offset is the
+ * time zone's at NS, or the one fixed by log_fix_utc_offset: the monitor
+ * takes ctool's (log_local_utc_offset) so that it never loads the time
+ * zone itself; across a DST change its times stay right, in the old
+ * offset. */
 void log_format_time(char *buf, size_t len, int64_t ns);
+void log_fix_utc_offset(long seconds);
+long log_local_utc_offset(void);
 
 /* A log's size limit (ctool.conf's containers.log_size_max), shared by
  * the streams that write to it. As conmon does, a record that would take

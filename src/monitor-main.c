@@ -117,6 +117,8 @@ parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
         m->started = strtoll(v, NULL, 10);
       else if (strcmp(a, "--log") == 0)
         *log_path = v;
+      else if (strcmp(a, "--utc-offset") == 0)
+        log_fix_utc_offset(strtol(v, NULL, 10));
       else if (strcmp(a, "--log-size-max") == 0)
         m->log_size.max = strtoll(v, NULL, 10);
       else if (strcmp(a, "--stdout-fd") == 0 || strcmp(a, "--console-fd") == 0)

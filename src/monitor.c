@@ -1,6 +1,7 @@
 #include "monitor.h"
 #include "fsutil.h"
 #include "libexec.h"
+#include "logfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -96,6 +97,8 @@ grandchild(const struct monitor_params *p, const char *monitor_path, int report_
     {
       strv_push(&argv, "--log");
       strv_push(&argv, p->log_path);
+      strv_push(&argv, "--utc-offset");
+      strv_push(&argv, xasprintf("%ld", log_local_utc_offset()));
       if (p->log_size_max > 0)
         {
           strv_push(&argv, "--log-size-max");

@@ -358,6 +358,55 @@ test_log_records(void **state)
   assert_false(log_parse_line(bad2, &r));
 }
 
+/* Times with a fixed offset, as the monitor writes them, without the C
+ * library's calendar: known dates (epoch, leap days, century rules,
+ * offsets both ways), then every 7919th hour of 1970-2100 against gmtime_r.
+ * Runs after test_log_records: the offset stays fixed from here on. */
+static void
+test_log_time_fixed_offset(void **state)
+{
+  (void) state;
+  char buf[64];
+  log_fix_utc_offset(0);
+  log_format_time(buf, sizeof buf, 0);
+  assert_string_equal(buf, "1970-01-01T00:00:00.000000000+00:00");
+  log_format_time(buf, sizeof buf, 1700000000123456789LL);
+  assert_string_equal(buf, "2023-11-14T22:13:20.123456789+00:00");
+  log_format_time(buf, sizeof buf, 1709164800LL * 1000000000);
+  assert_string_equal(buf, "2024-02-29T00:00:00.000000000+00:00");
+  log_format_time(buf, sizeof buf, 951782400LL * 1000000000);
+  assert_string_equal(buf, "2000-02-29T00:00:00.000000000+00:00");
+  log_format_time(buf, sizeof buf, 4107542399LL * 1000000000 + 999999999);
+  assert_string_equal(buf, "2100-02-28T23:59:59.999999999+00:00");
+  log_format_time(buf, sizeof buf, 4107542400LL * 1000000000);
+  assert_string_equal(buf, "2100-03-01T00:00:00.000000000+00:00");
+  log_fix_utc_offset(5 * 3600 + 30 * 60);
+  log_format_time(buf, sizeof buf, 1700000000123456789LL);
+  assert_string_equal(buf, "2023-11-15T03:43:20.123456789+05:30");
+  log_fix_utc_offset(-8 * 3600);
+  log_format_time(buf, sizeof buf, 1700000000123456789LL);
+  assert_string_equal(buf, "2023-11-14T14:13:20.123456789-08:00");
+  log_format_time(buf, sizeof buf, 3600LL * 1000000000);
+  assert_string_equal(buf, "1969-12-31T17:00:00.000000000-08:00");
+  /* The record's time reads back as the same instant. */
+  char *line = xasprintf("%s stdout F x", buf);
+  struct log_record r;
+  assert_true(log_parse_line(line, &r));
+  assert_true(r.time_ns == 3600LL * 1000000000);
+  free(line);
+  log_fix_utc_offset(0);
+  for (int64_t t = 0; t < 4102444800LL; t += 7919 * 3600LL)
+    {
+      time_t tt = (time_t) t;
+      struct tm tm;
+      char want[64];
+      gmtime_r(&tt, &tm);
+      strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S.000000000+00:00", &tm);
+      log_format_time(buf, sizeof buf, t * 1000000000);
+      assert_string_equal(buf, want);
+    }
+}
+
 /* What the writer makes of output that arrives in pieces: whole lines as
  * F records (a pty's \r dropped), the rest held until the next piece or
  * the flush, then a P record. */
@@ -521,6 +570,7 @@ main(void)
     cmocka_unit_test(test_caps_compute),
     cmocka_unit_test(test_signals),
     cmocka_unit_test(test_log_records),
+    cmocka_unit_test(test_log_time_fixed_offset),
     cmocka_unit_test(test_log_stream_emit),
     cmocka_unit_test(test_detach_keys),
     cmocka_unit_test(test_liveness_and_times),
