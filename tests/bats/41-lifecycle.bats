@@ -131,6 +131,41 @@ monitor_pid() {
   [[ "$(inspect_field "$output" .Name)" =~ ^[a-z]+_[a-z]+$ ]]
 }
 
+@test "several containers at once: each one done is printed, each failure reported, exit 125 when any failed" {
+  local missing='ctool: no container with name or ID "nosuch" found: no such container'
+  a=$(ctool create --name a "$IMAGE" sleep 1000)
+  b=$(ctool create --name b "$IMAGE" sleep 1000)
+  run -125 --separate-stderr ctool start a nosuch b
+  assert_output "a
+b"
+  assert_equal "$stderr" "$missing"
+  # Starting a running one again is no error.
+  run -0 --separate-stderr ctool start a
+  assert_output a
+  run -125 --separate-stderr ctool restart -t 0 nosuch "${b:0:12}"
+  assert_output "$b"
+  assert_equal "$stderr" "$missing"
+  run -125 --separate-stderr ctool kill -s KILL a nosuch
+  assert_output a
+  assert_equal "$stderr" "$missing"
+  run -125 --separate-stderr ctool wait a nosuch
+  assert_output 137
+  assert_equal "$stderr" "$missing"
+  run -0 --separate-stderr ctool stop -t 0 --ignore b nosuch
+  assert_output b
+  assert_equal "$stderr" ""
+  # Nothing done: the last error is the command's.
+  run -125 --separate-stderr ctool stop nosuch other
+  assert_output ""
+  assert_equal "$stderr" "$missing
+ctool: no container with name or ID \"other\" found: no such container"
+  run -125 --separate-stderr ctool rm a nosuch "${b:0:12}"
+  assert_output "$a
+$b"
+  assert_equal "$stderr" "$missing"
+  no_containers
+}
+
 @test "ps -a, -q, --no-trunc, --format json and filters" {
   ctool run --name done -l team=a "$IMAGE" sh -c 'exit 2' || true
   ctool run -d --name up -l team=b "$IMAGE" sleep 1000 >/dev/null
