@@ -683,18 +683,6 @@ extractor_clear(struct extractor *x)
   free(x->source_msg);
 }
 
-/* Messages repeat entry names and link targets from the tar: make them one
- * printable line (no terminal escapes from a hostile layer). */
-static void
-make_printable(ctool_error_t *err)
-{
-  if (err == NULL || *err == NULL)
-    return;
-  char *quoted = quote_untrusted((*err)->msg, SIZE_MAX);
-  free((*err)->msg);
-  (*err)->msg = quoted;
-}
-
 static int
 run_entries(struct extractor *x, struct archive *in, ctool_error_t *err)
 {
@@ -809,8 +797,10 @@ open_inner:
     }
   ret = 0;
 out:
+  /* Messages repeat entry names and link targets from the tar: one
+   * printable line (no terminal escapes from a hostile layer). */
   if (ret < 0)
-    make_printable(err);
+    quote_error_message(err);
   if (in)
     archive_read_free(in);
   extractor_clear(&x);

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 char *
@@ -25,4 +26,24 @@ quote_untrusted(const char *s, size_t max)
     p += sprintf(p, "...");
   *p = '\0';
   return out;
+}
+
+void
+quote_error_message(ctool_error_t *err)
+{
+  if (err == NULL || *err == NULL)
+    return;
+  const char *msg = (*err)->msg;
+  char *out = xmalloc(strlen(msg) * 4 + 1);
+  char *p = out;
+  for (const unsigned char *m = (const unsigned char *) msg; *m; m++)
+    {
+      if (*m < 0x20 || *m == 0x7f)
+        p += sprintf(p, "\\x%02x", *m);
+      else
+        *p++ = (char) *m;
+    }
+  *p = '\0';
+  free((*err)->msg);
+  (*err)->msg = out;
 }

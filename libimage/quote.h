@@ -5,8 +5,14 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 /* S with printable ASCII kept and every other byte (and '\') as \xNN; cut
  * after MAX bytes of S, with "..." (SIZE_MAX: never cut). NULL gives "". */
 char *quote_untrusted(const char *s, size_t max);
+/* Control characters (C0 and DEL) in the message of *ERR as \xNN, the rest
+ * kept: for errors built in many places that repeat outside text (a tar's
+ * names, a config file's keys). */
+void quote_error_message(ctool_error_t *err);
 
 #endif

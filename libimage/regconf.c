@@ -8,6 +8,7 @@
 #include "reference.h"
 #include "toml.h"
 #include "fsutil.h"
+#include "quote.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -538,6 +539,8 @@ regconf_parse_text(struct regconf *conf, const char *text, const char *name, cto
     ret = finish_file(&st, err);
   if (ret == 0)
     merge_file(conf, &st.conf);
+  else
+    quote_error_message(err); /* keys and values of the file: one printable line */
   for (size_t i = 0; i < st.conf.n_registries; i++)
     free(st.lines[i].mirrors);
   free(st.lines);

@@ -508,6 +508,16 @@ forget_under(char ***v, const char *name)
     (*v)[j] = NULL;
 }
 
+/* A joined table name as the file writes it: "registries.search". */
+static char *
+dotted(const char *joined)
+{
+  char *out = xstrdup(joined);
+  for (char *p = out; (p = strchr(p, NAME_SEP[0])) != NULL; p++)
+    *p = '.';
+  return out;
+}
+
 static int
 define_table(struct reader *r, char *const *parts, size_t n, bool is_array)
 {
@@ -527,10 +537,11 @@ define_table(struct reader *r, char *const *parts, size_t n, bool is_array)
       if (strv_contains(r->keys, as_key))
         return fail(r, "'%s' is already a key, it cannot also be a table", parts[i]);
     }
+  cleanup_free char *shown = dotted(joined);
   if (is_array)
     {
       if (strv_contains(r->std_tables, joined))
-        return fail(r, "[%s] is a table, it cannot also be an array of tables", joined);
+        return fail(r, "[%s] is a table, it cannot also be an array of tables", shown);
       if (!strv_contains(r->array_tables, joined))
         strv_push(&r->array_tables, joined);
       forget_under(&r->keys, joined);
@@ -540,9 +551,9 @@ define_table(struct reader *r, char *const *parts, size_t n, bool is_array)
   else
     {
       if (strv_contains(r->array_tables, joined))
-        return fail(r, "[[%s]] is an array of tables, it cannot also be a [table]", joined);
+        return fail(r, "[[%s]] is an array of tables, it cannot also be a [table]", shown);
       if (strv_contains(r->std_tables, joined))
-        return fail(r, "table [%s] is defined twice", joined);
+        return fail(r, "table [%s] is defined twice", shown);
       strv_push(&r->std_tables, joined);
     }
   free(r->table);

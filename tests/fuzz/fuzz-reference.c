@@ -1,15 +1,15 @@
 /* libFuzzer target: image reference parsing and short-name expansion.
  * Beyond "no crash, no leak": every accepted reference prints in a normal
- * form that parses again to the same form, within the length limits. */
+ * form that parses again to the same form, within the length limits; a
+ * refused one gets one printable line quoting it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-check.h"
 #include "reference.h"
 #include "regconf.h"
 #include "util.h"
-
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 static struct regconf conf;
 
@@ -70,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   else
     {
-      CHECK(err != NULL && str_has_prefix(err->msg, "invalid reference '"));
+      CHECK(err != NULL && str_has_prefix(err->msg, "invalid reference '") && printable_line(err->msg));
       CHECK(strlen(err->msg) < 1024);
       CHECK(ref.registry == NULL && ref.repository == NULL);
       ctool_error_free(&err);

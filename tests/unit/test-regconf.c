@@ -785,6 +785,22 @@ test_hostile_text(void **state)
   free(many);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz-regconf.c): a dotted table name was
+ * shown with the reader's internal separator (a control character) for
+ * its dots, and values written with escapes went into messages as control
+ * characters. Errors are one printable line. */
+static void
+test_errors_printable(void **state)
+{
+  ctool_log_level = LOG_LVL_ERROR;
+  assert_err("[registries.search]\n[registries.search]", "test.conf:2: table [registries.search] is defined twice");
+  assert_err("[[a.b]]\n[a.b]", "test.conf:2: [[a.b]] is an array of tables, it cannot also be a [table]");
+  assert_err("[a.b]\n[[a.b]]", "test.conf:2: [a.b] is a table, it cannot also be an array of tables");
+  assert_err("short-name-mode = \"\\u001b[31m\\r\"",
+             "test.conf:1: invalid short-name-mode '\\x1b[31m\\x0d': use enforcing, permissive or disabled");
+  ctool_log_level = LOG_LVL_WARN;
+}
+
 int
 main(void)
 {
@@ -802,6 +818,7 @@ main(void)
     cmocka_unit_test(test_short_name_candidates),
     cmocka_unit_test(test_pull_sources),
     cmocka_unit_test(test_hostile_text),
+    cmocka_unit_test(test_errors_printable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
