@@ -374,14 +374,8 @@ start_foreground(const struct cli_ctx *ctx, struct container *c, struct prepared
     if (*w >= 0)
       close(*w), *w = -1;
   cleanup_close int console_fd = console;
-  if (save_running(c, pid, getpid(), started, err) < 0)
-    {
-      kill(pid, SIGKILL);
-      waitpid(pid, NULL, 0);
-      foreground_restore_signals(&old_mask);
-      fg_output_close(&out);
-      return -1;
-    }
+  /* Its state (running, PID, this process as the one that waits) was
+   * saved by record_pid_hook before it exec'd. */
   container_unlock(c);
   struct foreground_opts fo = {
     .console_fd = tty ? console_fd : -1,
