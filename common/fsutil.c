@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max_le
   return 0;
 }
 
-static int
+int
 write_all(int fd, const void *data, size_t len)
 {
   const char *p = data;
@@ -60,8 +61,18 @@ write_all(int fd, const void *data, size_t len)
       ssize_t w = write(fd, p, len);
       if (w < 0 && errno == EINTR)
         continue;
-      if (w < 0)
-        return -1;
+      if (w < 0 && errno == EAGAIN)
+        {
+          struct pollfd pf = { .fd = fd, .events = POLLOUT };
+          poll(&pf, 1, -1);
+          continue;
+        }
+      if (w <= 0)
+        {
+          if (w == 0)
+            errno = EIO;
+          return -1;
+        }
       p += w;
       len -= (size_t) w;
     }

@@ -12,6 +12,9 @@
 
 /* Read a whole file (at most max_len bytes; 0 = 64 MiB) into a NUL-ended buffer. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max_len, ctool_error_t *err);
+/* Write all of DATA to FD: EINTR retried, a non-blocking FD waited for;
+ * -1 with errno on error. */
+int write_all(int fd, const void *data, size_t len);
 /* Write to PATH.tmp-XXXX in the same directory, optionally fsync, rename. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          bool do_fsync, ctool_error_t *err);

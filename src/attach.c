@@ -1,4 +1,5 @@
 #include "attach.h"
+#include "fsutil.h"
 #include "monitor-attach.h"
 #include "util.h"
 
@@ -76,22 +77,6 @@ client_connect(const char *rundir, ctool_error_t *err)
       return ctool_error_set(err, e, "connect to the container's attach socket");
     }
   return fd;
-}
-
-static bool
-write_all(int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write(fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return false;
-      p += w;
-      n -= (size_t) w;
-    }
-  return true;
 }
 
 static void

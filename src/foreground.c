@@ -1,4 +1,5 @@
 #include "foreground.h"
+#include "fsutil.h"
 #include "logfile.h"
 #include "util.h"
 
@@ -69,28 +70,6 @@ restore_tty(struct relay *r)
   if (r->raw)
     tcsetattr(r->raw_fd, TCSADRAIN, &r->saved);
   r->raw = false;
-}
-
-static bool
-write_all(int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write(fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0 && errno == EAGAIN)
-        {
-          struct pollfd pf = { .fd = fd, .events = POLLOUT };
-          poll(&pf, 1, -1);
-          continue;
-        }
-      if (w <= 0)
-        return false;
-      p += w;
-      n -= (size_t) w;
-    }
-  return true;
 }
 
 /* Copy what is readable on FROM to TO; false at EOF or error. */

@@ -1,5 +1,6 @@
 #include "logfile.h"
 #include "exit-record.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -107,21 +108,6 @@ log_format_time(char *buf, size_t len, int64_t ns)
     n = len - 1;
   memcpy(buf, out, n);
   buf[n] = '\0';
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write(fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return; /* a full disk loses log lines, never the container */
-      p += w;
-      n -= (size_t) w;
-    }
 }
 
 void

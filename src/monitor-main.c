@@ -17,6 +17,7 @@
  *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
 #include "cgroup-record.h"
 #include "exit-record.h"
+#include "fsutil.h"
 #include "logfile.h"
 #include "monitor-attach.h"
 
@@ -50,21 +51,6 @@ struct monitor {
   struct attach_server attach;
   char **cleanup;
 };
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write(fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return; /* a full disk loses log lines, never the container */
-      p += w;
-      n -= (size_t) w;
-    }
-}
 
 /* Read what is there; false at EOF or error. */
 static bool
