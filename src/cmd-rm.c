@@ -98,7 +98,7 @@ run_rm(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     return -1;
   if (all)
     container_clear_leftovers(ctx);
-  return targets_each(args, list, n, all, failed, TARGET_ECHO_ID, rm_one, &r, err);
+  return targets_each(list, n, failed, TARGET_ECHO_ID, rm_one, &r, err);
 }
 
 static bool

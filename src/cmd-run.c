@@ -122,7 +122,7 @@ run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, false, false, false, &n, &failed, err);
   if (list == NULL)
     return -1;
-  return targets_each(args, list, n, false, failed, TARGET_ECHO_AS_GIVEN, start_one, &r, err);
+  return targets_each(list, n, failed, TARGET_ECHO_AS_GIVEN, start_one, &r, err);
 }
 
 struct restart_request {
@@ -158,7 +158,7 @@ run_restart(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, false, false, false, &n, &failed, err);
   if (list == NULL)
     return -1;
-  return targets_each(args, list, n, false, failed, TARGET_ECHO_ID, restart_one, &r, err);
+  return targets_each(list, n, failed, TARGET_ECHO_ID, restart_one, &r, err);
 }
 
 /* "run", and "container run" with the same fields. */

@@ -49,7 +49,7 @@ run_stop(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, all, true, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
-  return targets_each(args, list, n, all, failed, TARGET_ECHO_AS_GIVEN, stop_one, &timeout, err);
+  return targets_each(list, n, failed, TARGET_ECHO_AS_GIVEN, stop_one, &timeout, err);
 }
 
 static int
@@ -65,7 +65,7 @@ run_kill(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, all, true, false, &n, &failed, err);
   if (list == NULL)
     return -1;
-  return targets_each(args, list, n, all, failed, TARGET_ECHO_AS_GIVEN, kill_one, &sig, err);
+  return targets_each(list, n, failed, TARGET_ECHO_AS_GIVEN, kill_one, &sig, err);
 }
 
 static int
@@ -76,7 +76,7 @@ run_wait(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct container **list = targets_find(ctx, args, false, false, cli_flag(args, "ignore"), &n, &failed, err);
   if (list == NULL)
     return -1;
-  return targets_each(args, list, n, false, failed, TARGET_ECHO_NONE, wait_one, NULL, err);
+  return targets_each(list, n, failed, TARGET_ECHO_NONE, wait_one, NULL, err);
 }
 
 static const struct cli_option stop_options[] = {

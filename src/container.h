@@ -35,6 +35,7 @@ struct container {
   char *rundir;       /* RUNROOT/containers/ID */
   json_object *meta;  /* ctool.json */
   int lock_fd;        /* >= 0 while container_lock() holds it */
+  const char *typed;  /* the name or ID prefix it was found by (not owned), or NULL */
 };
 
 /* The metadata keys of ctool.json (read with the json_get_* helpers). */

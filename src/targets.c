@@ -52,6 +52,7 @@ targets_find(struct cli_ctx *ctx, struct cli_args *args, bool all, bool running_
       ctool_error_t e = NULL;
       if (container_lookup(ctx, cli_arg(args, i), &list[*n], &e) == 0)
         {
+          list[*n]->typed = cli_arg(args, i);
           (*n)++;
           continue;
         }
@@ -68,15 +69,9 @@ targets_find(struct cli_ctx *ctx, struct cli_args *args, bool all, bool running_
 /* What to print for a container: what the user typed (Podman echoes
  * names and IDs as given), or the full ID for --all. */
 static const char *
-shown(struct cli_args *args, const struct container *c, bool all)
+shown(const struct container *c)
 {
-  for (size_t i = 0; !all && i < cli_nargs(args); i++)
-    {
-      const char *a = cli_arg(args, i);
-      if (strcmp(a, c->name) == 0 || str_has_prefix(c->id, a))
-        return a;
-    }
-  return c->id;
+  return c->typed ? c->typed : c->id;
 }
 
 int
@@ -112,7 +107,7 @@ targets_finish(int failed, size_t done, ctool_error_t *last, ctool_error_t *err)
 }
 
 int
-targets_each(struct cli_args *args, struct container **list, size_t n, bool all, int failed, enum target_echo echo,
+targets_each(struct container **list, size_t n, int failed, enum target_echo echo,
              int (*op)(struct container *c, void *data, ctool_error_t *err), void *data, ctool_error_t *err)
 {
   ctool_error_t last = NULL;
@@ -133,7 +128,7 @@ targets_each(struct cli_args *args, struct container **list, size_t n, bool all,
         }
       done++;
       if (echo != TARGET_ECHO_NONE)
-        puts(echo == TARGET_ECHO_ID ? list[i]->id : shown(args, list[i], all));
+        puts(echo == TARGET_ECHO_ID ? list[i]->id : shown(list[i]));
     }
   container_list_free(list, n);
   return targets_finish(failed, done, &last, err);

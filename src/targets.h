@@ -33,8 +33,8 @@ enum target_echo { TARGET_ECHO_AS_GIVEN, TARGET_ECHO_ID, TARGET_ECHO_NONE };
  * done, print every failure but the last; frees LIST. FAILED: what
  * targets_find reported. Returns 0, EXIT_CTOOL_ERROR when something
  * failed, or -1 with the last error in ERR when nothing was done. */
-int targets_each(struct cli_args *args, struct container **list, size_t n, bool all, int failed,
-                 enum target_echo echo, int (*op)(struct container *c, void *data, ctool_error_t *err), void *data,
+int targets_each(struct container **list, size_t n, int failed, enum target_echo echo,
+                 int (*op)(struct container *c, void *data, ctool_error_t *err), void *data,
                  ctool_error_t *err);
 
 /* --time SECONDS of stop, restart and rm into *TIMEOUT (-1: not given,

@@ -163,6 +163,14 @@ ctool: no container with name or ID \"other\" found: no such container"
   assert_output "$a
 $b"
   assert_equal "$stderr" "$missing"
+  # A name that is also the start of another one's ID: each is echoed as
+  # it was typed.
+  other=$(ctool create --name other "$IMAGE" sleep 1000)
+  ctool create --name "${other:0:1}" "$IMAGE" sleep 1000 >/dev/null
+  run -0 --separate-stderr ctool start "${other:0:1}" other
+  assert_output "${other:0:1}
+other"
+  run -0 ctool rm -f -t 0 "${other:0:1}" other
   no_containers
 }
 
