@@ -385,11 +385,11 @@ apply_xattrs(int fd, const char *path, struct archive_entry *e)
     {
       if (!xattr_allowed(name))
         {
-          log_debug("%s: xattr %s dropped", path, name);
+          quote_log(LOG_LVL_DEBUG, "%s: xattr %s dropped", path, name);
           continue;
         }
       if (fsetxattr(fd, name, value, size, 0) < 0)
-        log_debug("%s: cannot set xattr %s: %s", path, name, strerror(errno));
+        quote_log(LOG_LVL_DEBUG, "%s: cannot set xattr %s: %s", path, name, strerror(errno));
     }
 }
 
@@ -533,7 +533,7 @@ extract_symlink(struct extractor *x, int pfd, const char *path, const char *base
   struct timespec ts[2];
   entry_times(e, ts);
   if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-    log_debug("set times of %s: %s", path, strerror(errno));
+    quote_log(LOG_LVL_DEBUG, "set times of %s: %s", path, strerror(errno));
   return 0;
 }
 
@@ -596,7 +596,7 @@ extract_entry(struct extractor *x, struct archive *in, struct archive_entry *e, 
   if (path[0] == '\0')
     return 0; /* the layer root itself: the store owns its metadata */
   if (raw[0] == '/')
-    log_debug("layer entry '%s' taken as relative to the layer", raw);
+    quote_log(LOG_LVL_DEBUG, "layer entry '%s' taken as relative to the layer", raw);
   char *slash = strrchr(path, '/');
   cleanup_free char *dir = slash ? xstrndup(path, (size_t) (slash - path)) : xstrdup("");
   const char *base = slash ? slash + 1 : path;
@@ -631,7 +631,7 @@ extract_entry(struct extractor *x, struct archive *in, struct archive_entry *e, 
         return chown_error(path, e, errno, err);
       return 0;
     default:
-      log_debug("skipping %s: device nodes and sockets cannot be created rootless", path);
+      quote_log(LOG_LVL_DEBUG, "skipping %s: device nodes and sockets cannot be created rootless", path);
       x->stats->files--;
       return 0;
     }
@@ -701,7 +701,7 @@ run_entries(struct extractor *x, struct archive *in, ctool_error_t *err)
           return ctool_error_set(err, 0, "read layer: %s", archive_error_string(in) ?: "invalid tar stream");
         }
       if (r == ARCHIVE_WARN)
-        log_debug("layer: %s", archive_error_string(in));
+        quote_log(LOG_LVL_DEBUG, "layer: %s", archive_error_string(in));
       if (++x->stats->files > x->limits.max_files)
         return ctool_error_set(err, 0, "the layer has more than %llu entries (raise CTOOL_LAYER_MAX_FILES if it is genuine)",
                                (unsigned long long) x->limits.max_files);

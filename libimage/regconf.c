@@ -147,8 +147,8 @@ static void
 warn_unknown_key(struct file_state *st, const char *key, const struct toml_pos *pos)
 {
   bool belongs_on_top = st->section != SEC_TOP && strv_contains((char *const *) top_level_keys, key);
-  log_warn("%s:%u: unknown key '%s' in %s, ignored%s", pos->name, pos->line, key, section_name(st->section),
-           belongs_on_top ? " (top-level keys must come before the first [table])" : "");
+  quote_log(LOG_LVL_WARN, "%s:%u: unknown key '%s' in %s, ignored%s", pos->name, pos->line, key,
+            section_name(st->section), belongs_on_top ? " (top-level keys must come before the first [table])" : "");
 }
 
 static int
@@ -404,8 +404,9 @@ finish_file(struct file_state *st, ctool_error_t *err)
     for (size_t j = i + 1; j < c->n_registries; j++)
       if (strcmp(c->registries[i].prefix, c->registries[j].prefix) == 0)
         {
-          log_warn("%s:%u: [[registry]] prefix '%s' is defined again; this entry replaces the one at line %u",
-                   st->name, st->lines[j].registry, c->registries[j].prefix, st->lines[i].registry);
+          quote_log(LOG_LVL_WARN,
+                    "%s:%u: [[registry]] prefix '%s' is defined again; this entry replaces the one at line %u",
+                    st->name, st->lines[j].registry, c->registries[j].prefix, st->lines[i].registry);
           registry_clear(&c->registries[i]);
           free(st->lines[i].mirrors);
           size_t rest = c->n_registries - i - 1;
@@ -457,15 +458,16 @@ on_table(void *data, char *const *parts, size_t n, bool is_array, const struct t
     }
   else if (is_v1_table(parts, n))
     {
-      log_warn("%s:%u: [%s%s%s] is the deprecated version 1 format, which ctool does not read; use "
-               "unqualified-search-registries and [[registry]] tables (see containers-registries.conf(5))",
-               pos->name, pos->line, parts[0], n > 1 ? "." : "", n > 1 ? parts[1] : "");
+      quote_log(LOG_LVL_WARN,
+                "%s:%u: [%s%s%s] is the deprecated version 1 format, which ctool does not read; use "
+                "unqualified-search-registries and [[registry]] tables (see containers-registries.conf(5))",
+                pos->name, pos->line, parts[0], n > 1 ? "." : "", n > 1 ? parts[1] : "");
       st->section = SEC_IGNORED;
     }
   else
     {
-      log_warn("%s:%u: unknown table [%s%s%s%s], ignored", pos->name, pos->line, is_array ? "[" : "", parts[0],
-               n > 1 ? "..." : "", is_array ? "]" : "");
+      quote_log(LOG_LVL_WARN, "%s:%u: unknown table [%s%s%s%s], ignored", pos->name, pos->line,
+                is_array ? "[" : "", parts[0], n > 1 ? "..." : "", is_array ? "]" : "");
       st->section = SEC_IGNORED;
     }
   return 0;
@@ -866,8 +868,9 @@ regconf_pull_sources(const struct regconf *conf, const char *ref, struct regconf
       char *s = normalized(rewritten);
       if (s == NULL)
         {
-          log_warn("registries.conf: mirror %s turns %s into '%s', which is no valid reference; skipped",
-                   r->mirrors[i].location, ref, rewritten);
+          quote_log(LOG_LVL_WARN,
+                    "registries.conf: mirror %s turns %s into '%s', which is no valid reference; skipped",
+                    r->mirrors[i].location, ref, rewritten);
           continue;
         }
       add_source(out, n_out, s, r->mirrors[i].insecure, true);

@@ -801,6 +801,53 @@ test_errors_printable(void **state)
   ctool_log_level = LOG_LVL_WARN;
 }
 
+/* Each line of OUT printable ASCII, COUNT lines in all. */
+static void
+assert_printable_lines(const char *out, size_t count)
+{
+  size_t lines = 0;
+  for (const unsigned char *p = (const unsigned char *) out; *p; p++)
+    {
+      if (*p == '\n')
+        lines++;
+      else if (*p < 0x20 || *p >= 0x7f)
+        fail_msg("byte 0x%02x in %s", *p, out);
+    }
+  if (lines != count)
+    fail_msg("%zu lines, not %zu: %s", lines, count, out);
+}
+
+/* TOML refuses C0 controls in names, but C1 ones (NEL U+0085, CSI
+ * U+009B) arrive as UTF-8 through escapes: a warning repeats them
+ * escaped, on one line. */
+static void
+test_warnings_printable(void **state)
+{
+  struct captured cap = capture_stderr();
+  struct regconf c = parse_ok("\"col\\u0085or\\u009b31m\" = 1\n"
+                              "[\"eng\\u009b2Jine\"]\n"
+                              "[[registry]]\n"
+                              "prefix = 'a.example.com'\n"
+                              "location = 'a.example.com'\n"
+                              "[[registry]]\n"
+                              "prefix = 'a.example.com'\n"
+                              "location = 'b.example.com'\n");
+  char *out = release_stderr(&cap);
+  assert_printable_lines(out, 3);
+  assert_non_null(strstr(out, "ctool: warning: test.conf:1: unknown key 'col\\xc2\\x85or\\xc2\\x9b31m' in the top "
+                              "level, ignored\n"));
+  assert_non_null(strstr(out, "ctool: warning: test.conf:2: unknown table [eng\\xc2\\x9b2Jine], ignored\n"));
+  free(out);
+  regconf_clear(&c);
+  /* Text in UTF-8 stays as written. */
+  cap = capture_stderr();
+  c = parse_ok("\"caf\\u00e9\" = 1\n");
+  out = release_stderr(&cap);
+  assert_string_equal(out, "ctool: warning: test.conf:1: unknown key 'caf\xc3\xa9' in the top level, ignored\n");
+  free(out);
+  regconf_clear(&c);
+}
+
 int
 main(void)
 {
@@ -810,6 +857,7 @@ main(void)
     cmocka_unit_test(test_syntax_errors),
     cmocka_unit_test(test_semantic_errors),
     cmocka_unit_test(test_warnings),
+    cmocka_unit_test(test_warnings_printable),
     cmocka_unit_test(test_system_files),
     cmocka_unit_test(test_debian_default_text),
     cmocka_unit_test(test_dropins_merge),
