@@ -29,8 +29,10 @@ json_parse_text(const char *text, size_t len, const char *what, json_object **ou
                              jerr == json_tokener_continue ? "unexpected end of input"
                                                            : json_tokener_error_desc(jerr));
     }
+  /* Only JSON's white space may follow; strchr() alone would take the
+   * string's terminator, and so a NUL byte, for white space too. */
   for (; used < len; used++)
-    if (!strchr(" \t\r\n", text[used]))
+    if (text[used] == '\0' || !strchr(" \t\r\n", text[used]))
       {
         json_object_put(o);
         return ctool_error_set(err, 0, "invalid JSON in %s: trailing data", what);
