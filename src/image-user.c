@@ -282,25 +282,44 @@ passwd_name_of(const char *text, uint32_t uid)
 }
 
 static int
-resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err);
+resolve(char *const *layer_dirs, const char *passwd_over, const char *group_over, const char *spec,
+        struct image_user *out, ctool_error_t *err);
 
 int
 image_user_resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err)
 {
-  if (resolve(layer_dirs, spec, out, err) == 0)
+  return image_user_resolve_over(layer_dirs, NULL, NULL, spec, out, err);
+}
+
+int
+image_user_resolve_over(char *const *layer_dirs, const char *passwd, const char *group, const char *spec,
+                        struct image_user *out, ctool_error_t *err)
+{
+  if (resolve(layer_dirs, passwd, group, spec, out, err) == 0)
     return 0;
   image_user_clear(out);
   return -1;
 }
 
+/* TEXT when given, else the image's file at PATH. */
 static int
-resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err)
+text_or_image(char *const *layer_dirs, const char *text, const char *path, char **out, ctool_error_t *err)
+{
+  if (text == NULL)
+    return read_optional(layer_dirs, path, out, err);
+  *out = xstrdup(text);
+  return 0;
+}
+
+static int
+resolve(char *const *layer_dirs, const char *passwd_over, const char *group_over, const char *spec,
+        struct image_user *out, ctool_error_t *err)
 {
   memset(out, 0, sizeof *out);
   cleanup_free char *passwd = NULL;
   cleanup_free char *group = NULL;
-  if (read_optional(layer_dirs, "etc/passwd", &passwd, err) < 0
-      || read_optional(layer_dirs, "etc/group", &group, err) < 0)
+  if (text_or_image(layer_dirs, passwd_over, "etc/passwd", &passwd, err) < 0
+      || text_or_image(layer_dirs, group_over, "etc/group", &group, err) < 0)
     return -1;
 
   cleanup_free char *user = xstrdup(spec && *spec ? spec : "0");

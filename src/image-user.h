@@ -26,6 +26,11 @@ struct image_user {
  * image. Unknown names: Podman's "unable to find user NAME: no matching
  * entries in passwd file". */
 int image_user_resolve(char *const *layer_dirs, const char *spec, struct image_user *out, ctool_error_t *err);
+/* The same against PASSWD and GROUP texts where given (non-NULL): the
+ * files the container will see in place of the image's, such as
+ * --userns=keep-id's copies with the user added (keep-id.h). */
+int image_user_resolve_over(char *const *layer_dirs, const char *passwd, const char *group, const char *spec,
+                            struct image_user *out, ctool_error_t *err);
 void image_user_clear(struct image_user *u);
 
 /* The parsers, for unit tests: find NAME (or the UID when NAME is NULL)

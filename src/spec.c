@@ -797,20 +797,31 @@ resolve_user(const struct spec_input *in, json_object *cfg, const char *cwd, str
              struct image_user *u, ctool_error_t *err)
 {
   const char *spec = in->opts->user ? in->opts->user : json_get_str(cfg, "User");
-  if (in->opts->keep_id && (spec == NULL || *spec == '\0'))
+  if (!in->opts->keep_id)
+    return image_user_resolve(in->layer_dirs, spec, u, err);
+  struct keep_id_etc k;
+  if (keep_id_etc_build(in->layer_dirs, cwd, in->opts->volumes, &k, err) < 0)
+    return -1;
+  if (spec && *spec)
     {
-      struct keep_id_etc k;
-      if (keep_id_etc_build(in->layer_dirs, cwd, in->opts->volumes, &k, err) < 0)
-        return -1;
-      memset(u, 0, sizeof *u);
-      u->uid = getuid();
-      u->gid = getgid();
-      u->home = steal_pointer(&k.home);
-      extra->passwd = steal_pointer(&k.passwd);
-      extra->group = steal_pointer(&k.group);
-      return 0;
+      /* As Podman: -u resolves against the files the container sees,
+       * where the user's own name is added. */
+      int r = image_user_resolve_over(in->layer_dirs, k.passwd, k.group, spec, u, err);
+      if (r == 0)
+        {
+          extra->passwd = steal_pointer(&k.passwd);
+          extra->group = steal_pointer(&k.group);
+        }
+      keep_id_etc_clear(&k);
+      return r;
     }
-  return image_user_resolve(in->layer_dirs, spec, u, err);
+  memset(u, 0, sizeof *u);
+  u->uid = getuid();
+  u->gid = getgid();
+  u->home = steal_pointer(&k.home);
+  extra->passwd = steal_pointer(&k.passwd);
+  extra->group = steal_pointer(&k.group);
+  return 0;
 }
 
 static int

@@ -190,6 +190,24 @@ setup() { containers_setup; }
   assert_nothing_left
 }
 
+@test "--userns=keep-id -u NAME: the user's own name resolves to their UID and GID, as in Podman" {
+  local name group
+  name=$(id -un) group=$(id -gn)
+  run -0 ctool run --rm --userns=keep-id -u "$name" "$IMAGE" sh -c 'id -u; id -g; id -un'
+  assert_line --index 0 "$(id -u)"
+  assert_line --index 1 "$(id -g)"
+  assert_line --index 2 "$name"
+  run -0 ctool run --rm --userns=keep-id -u "$name:$group" "$IMAGE" id -gn
+  assert_output "$group"
+  # The image's own users still resolve against the image's files.
+  run -0 ctool run --rm --userns=keep-id -u root "$IMAGE" id -u
+  assert_output 0
+  # Without keep-id the name is not in the image: Podman's error.
+  run -125 ctool run --rm -u "$name" "$IMAGE" true
+  assert_output "ctool: unable to find user $name: no matching entries in passwd file"
+  assert_nothing_left
+}
+
 @test "bad input leaves nothing behind: image, command, volume, user, name, option values" {
   run -125 ctool run --rm --pull=never nosuchimage true
   assert_output --partial nosuchimage
