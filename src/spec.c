@@ -1009,6 +1009,41 @@ out:
   return ret;
 }
 
+/* The file the container's spec bind-mounts at DEST (keep-id's passwd
+ * copy, a volume), read into *OUT; NULL when none is: the image's. */
+static int
+mounted_etc_text(json_object *spec, const char *dest, char **out, ctool_error_t *err)
+{
+  *out = NULL;
+  json_object *mounts = json_get_array(spec, "mounts");
+  const char *src = NULL;
+  for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++)
+    {
+      json_object *m = json_object_array_get_idx(mounts, i);
+      if (strcmp(json_get_str(m, "destination") ?: "", dest) == 0)
+        src = json_get_str(m, "source"); /* the last one is what the container sees */
+    }
+  if (src == NULL)
+    return 0;
+  size_t len;
+  if (read_file_at(AT_FDCWD, src, out, &len, (16u << 20), err) < 0)
+    return ctool_error_prefix(err, "read the container's %s", dest);
+  return 0;
+}
+
+/* Resolve exec's -u USER as Podman does: against the /etc/passwd and
+ * /etc/group the container sees, which may be mounted over the image's. */
+static int
+resolve_exec_user(json_object *spec, char *const *layer_dirs, const char *user, struct image_user *u,
+                  ctool_error_t *err)
+{
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
+  if (mounted_etc_text(spec, "/etc/passwd", &passwd, err) < 0 || mounted_etc_text(spec, "/etc/group", &group, err) < 0)
+    return -1;
+  return image_user_resolve_over(layer_dirs, passwd, group, user, u, err);
+}
+
 json_object *
 spec_process_for_exec(json_object *spec, char *const *layer_dirs, char *const *args, char *const *env,
                       const char *workdir, const char *user, bool tty, ctool_error_t *err)
@@ -1041,7 +1076,7 @@ spec_process_for_exec(json_object *spec, char *const *layer_dirs, char *const *a
   if (user)
     {
       struct image_user u;
-      if (image_user_resolve(layer_dirs, user, &u, err) < 0)
+      if (resolve_exec_user(spec, layer_dirs, user, &u, err) < 0)
         {
           json_object_put(proc);
           return NULL;

@@ -83,3 +83,21 @@ teardown() {
   wait_until 5 bash -c '! pgrep -u "$(id -u)" -f "sleep 87654[3]"'
   assert_nothing_left
 }
+
+@test "exec -u NAME resolves against the container's /etc/passwd: keep-id's user, a volume's entry" {
+  local name
+  name=$(id -un)
+  ctool run -d --name kid --userns=keep-id "$IMAGE" sleep 1000 >/dev/null
+  run -0 ctool exec -u "$name" kid sh -c 'id -u; id -un'
+  assert_line --index 0 "$(id -u)"
+  assert_line --index 1 "$name"
+  ctool rm -f -t 0 kid >/dev/null
+  # A passwd mounted over the image's is the one names resolve against.
+  run -0 ctool exec box cat /etc/passwd
+  printf '%s\nvolly:x:4321:4321::/tmp:/bin/sh\n' "$output" > "$BATS_TEST_TMPDIR/passwd"
+  ctool run -d --name vol -v "$BATS_TEST_TMPDIR/passwd:/etc/passwd:ro" "$IMAGE" sleep 1000 >/dev/null
+  run -0 ctool exec -u volly vol sh -c 'id -u; echo "$HOME"'
+  assert_line --index 0 4321
+  assert_line --index 1 /tmp
+  ctool rm -f -t 0 vol >/dev/null
+}
