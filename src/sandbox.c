@@ -3,9 +3,9 @@
  *   parent                                 child (clone: new user, mount, pid, ...)
  *   namespaces from the spec
  *   clone ------------------------------>  plan: parse the spec, read the
- *   newuidmap/newgidmap (userns.c)           cached seccomp filter (or compile
- *                                            it), all while the maps are written
- *   place (cgroup)
+ *   start newuidmap/newgidmap (userns.c)     cached seccomp filter (or compile
+ *   place (cgroup) while they run            it), all while the maps are written
+ *   reap newuidmap/newgidmap
  *   GO --------------------------------->  unshare the cgroup namespace (its
  *                                           root is the cgroup just entered),
  *                                           cache a new filter, join namespaces
@@ -244,6 +244,31 @@ kill_and_reap(pid_t pid)
     ;
 }
 
+/* The ID maps, and the placement while newuidmap and newgidmap run (the
+ * child waits for GO before anything that needs either). *PLACED: from
+ * then on, cleaning the cgroup up is the caller's. */
+static int
+write_maps_and_place(const struct sandbox_config *c, pid_t pid, bool *placed, ctool_error_t *err)
+{
+  struct userns_maps maps;
+  if (userns_maps_begin(pid, c->idmap, &maps, err) < 0)
+    return -1;
+  *placed = true;
+  ctool_error_t place_err = NULL;
+  int place_r = c->place ? c->place(c->place_data, pid, &place_err) : 0;
+  if (userns_maps_end(&maps, err) < 0)
+    {
+      ctool_error_free(&place_err);
+      return -1;
+    }
+  if (place_r < 0)
+    {
+      *err = steal_pointer(&place_err);
+      return -1;
+    }
+  return 0;
+}
+
 int
 sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, ctool_error_t *err)
 {
@@ -281,13 +306,10 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
     }
   close(sv[1]);
   sv[1] = -1;
-  if (userns_write_maps(pid, c->idmap, err) < 0)
+  if (write_maps_and_place(c, pid, &placed, err) < 0)
     goto fail;
-  log_debug("sandbox: cloned%s and ID maps written: %.2f ms", in_cgroup ? " into its cgroup" : "",
+  log_debug("sandbox: cloned%s, placed and ID maps written: %.2f ms", in_cgroup ? " into its cgroup" : "",
             ms_since(&t0));
-  placed = true; /* from here on, cleaning the cgroup up is the caller's */
-  if (c->place && c->place(c->place_data, pid, err) < 0)
-    goto fail;
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
     {
       channel_collect(sv[0], console_fd, "read from the container process", err);

@@ -66,9 +66,10 @@ struct sandbox_config {
 
   sandbox_hook_fn before_start;
   void *before_start_data;
-  /* Called after the ID maps are written and before the child goes on, so
-   * that a cgroup namespace the child then makes has this cgroup as its
-   * root: cgroup placement only (it must be fast). May be NULL. */
+  /* Called while newuidmap and newgidmap write the ID maps (it must not
+   * depend on them) and before the child goes on, so that a cgroup
+   * namespace the child then makes has this cgroup as its root: cgroup
+   * placement only (it must be fast). May be NULL. */
   sandbox_hook_fn place;
   void *place_data;
   /* Called before the clone (with PLACE_DATA): the cgroup v2 directory to

@@ -117,6 +117,59 @@ spawn_start(char *const argv[], bool capture_out, struct spawn *sp, ctool_error_
   return 0;
 }
 
+/* The forked child of spawn_start_nowait, up to its exec (ctool runs one
+ * thread: no lock can be held by another here). */
+static _Noreturn void
+nowait_child(char *const argv[], int err_w)
+{
+  if (err_w == STDERR_FILENO)
+    fcntl(err_w, F_SETFD, 0);
+  else if (dup2(err_w, STDERR_FILENO) < 0)
+    _exit(127);
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
+    _exit(127);
+  if (null > STDERR_FILENO)
+    close(null);
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction(sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(argv[0], argv, environ);
+  const char *why = strerror(errno);
+  static const char what[] = "cannot execute ";
+  if (write(STDERR_FILENO, what, sizeof what - 1) >= 0 && write(STDERR_FILENO, argv[0], strlen(argv[0])) >= 0
+      && write(STDERR_FILENO, ": ", 2) >= 0 && write(STDERR_FILENO, why, strlen(why)) >= 0)
+    (void) !write(STDERR_FILENO, "\n", 1);
+  _exit(127);
+}
+
+int
+spawn_start_nowait(char *const argv[], struct spawn *sp, ctool_error_t *err)
+{
+  int err_pipe[2];
+  sp->pid = -1;
+  sp->out_fd = sp->err_fd = -1;
+  if (pipe2(err_pipe, O_CLOEXEC) < 0)
+    return ctool_error_set(err, errno, "run %s: pipe", argv[0]);
+  pid_t pid = fork();
+  if (pid == 0)
+    nowait_child(argv, err_pipe[1]);
+  int e = errno;
+  close(err_pipe[1]);
+  if (pid < 0)
+    {
+      close(err_pipe[0]);
+      return ctool_error_set(err, e, "run %s", argv[0]);
+    }
+  sp->pid = pid;
+  sp->err_fd = err_pipe[0];
+  return 0;
+}
+
 struct sink {
   char *buf;
   size_t len;

@@ -1,5 +1,5 @@
 /* Running helper programs (newuidmap, fuse-overlayfs, slirp4netns) without
- * a shell: find them in PATH, start them with posix_spawn, collect their
+ * a shell: find them in PATH, start them with posix_spawn (or fork), collect their
  * output and exit status. */
 #ifndef CTOOL_SUBPROCESS_H
 #define CTOOL_SUBPROCESS_H
@@ -23,6 +23,11 @@ struct spawn {
  * captured, stdout captured when CAPTURE_OUT (else /dev/null), default
  * signal dispositions and an empty signal mask. */
 int spawn_start(char *const argv[], bool capture_out, struct spawn *sp, ctool_error_t *err);
+/* spawn_start (stdout to /dev/null) without waiting for the exec: fork,
+ * not posix_spawn's vfork, so that the caller goes on while a slow exec
+ * (a setuid helper's) happens. An exec that fails shows in spawn_finish
+ * as exit status 127, the reason in the error text. */
+int spawn_start_nowait(char *const argv[], struct spawn *sp, ctool_error_t *err);
 /* Read the child's output to the end (at most 64 KiB of each is kept),
  * reap it. OUT/ERRTEXT may be NULL; the texts are NUL-ended, trailing
  * newlines removed. *WSTATUS is waitpid's status. */

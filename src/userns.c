@@ -576,14 +576,8 @@ helper_argv(const char *helper, pid_t pid, const struct idmap_range *side, size_
   return argv;
 }
 
-struct map_helper {
-  const char *name;      /* "newuidmap" */
-  struct spawn sp;
-  bool started;
-};
-
 static int
-start_map_helper(struct map_helper *h, pid_t pid, const struct idmap_range *side, size_t n, ctool_error_t *err)
+start_map_helper(struct userns_map_helper *h, pid_t pid, const struct idmap_range *side, size_t n, ctool_error_t *err)
 {
   cleanup_free char *path = find_program(h->name);
   if (path == NULL)
@@ -592,14 +586,16 @@ start_map_helper(struct map_helper *h, pid_t pid, const struct idmap_range *side
                            "package 'uidmap' (sudo apt-get install uidmap)",
                            h->name);
   cleanup_strv char **argv = helper_argv(path, pid, side, n);
-  if (spawn_start(argv, false, &h->sp, err) < 0)
+  /* Not waiting for the setuid exec: both helpers and the caller's own
+   * work (cgroup placement) go on at once. */
+  if (spawn_start_nowait(argv, &h->sp, err) < 0)
     return -1;
   h->started = true;
   return 0;
 }
 
 static int
-finish_map_helper(struct map_helper *h, ctool_error_t *err)
+finish_map_helper(struct userns_map_helper *h, ctool_error_t *err)
 {
   if (!h->started)
     return 0;
@@ -623,30 +619,53 @@ finish_map_helper(struct map_helper *h, ctool_error_t *err)
 }
 
 int
-userns_write_maps(pid_t pid, const struct idmap *map, ctool_error_t *err)
+userns_maps_begin(pid_t pid, const struct idmap *map, struct userns_maps *m, ctool_error_t *err)
 {
-  struct map_helper uid_helper = { .name = "newuidmap" }, gid_helper = { .name = "newgidmap" };
+  *m = (struct userns_maps){ .pid = pid, .uid = { .name = "newuidmap" }, .gid = { .name = "newgidmap" } };
   bool uid_direct = side_is_only_self(map->uid, map->n_uid, (uint32_t) getuid());
   bool gid_direct = side_is_only_self(map->gid, map->n_gid, (uint32_t) getgid());
   int ret = 0;
 
   /* Both helpers run at once; they write different files. */
   if (!uid_direct)
-    ret = start_map_helper(&uid_helper, pid, map->uid, map->n_uid, err);
+    ret = start_map_helper(&m->uid, pid, map->uid, map->n_uid, err);
   if (ret == 0 && !gid_direct)
-    ret = start_map_helper(&gid_helper, pid, map->gid, map->n_gid, err);
+    ret = start_map_helper(&m->gid, pid, map->gid, map->n_gid, err);
   if (ret == 0 && uid_direct)
     ret = write_self_map(pid, false, &map->uid[0], err);
   if (ret == 0 && gid_direct)
     ret = write_self_map(pid, true, &map->gid[0], err);
-  /* Reap whatever was started, even after a failure. */
-  if (finish_map_helper(&uid_helper, err) < 0)
+  if (ret < 0)
+    {
+      /* Reap whatever was started (the first error is the one told). */
+      finish_map_helper(&m->uid, err);
+      finish_map_helper(&m->gid, err);
+      return ctool_error_prefix(err, "cannot write the ID maps of process %d", (int) pid);
+    }
+  return 0;
+}
+
+int
+userns_maps_end(struct userns_maps *m, ctool_error_t *err)
+{
+  int ret = 0;
+  /* Reap both, even after a failure (the first error is the one told). */
+  if (finish_map_helper(&m->uid, err) < 0)
     ret = -1;
-  if (finish_map_helper(&gid_helper, err) < 0)
+  if (finish_map_helper(&m->gid, err) < 0)
     ret = -1;
   if (ret < 0)
-    return ctool_error_prefix(err, "cannot write the ID maps of process %d", (int) pid);
+    return ctool_error_prefix(err, "cannot write the ID maps of process %d", (int) m->pid);
   return 0;
+}
+
+int
+userns_write_maps(pid_t pid, const struct idmap *map, ctool_error_t *err)
+{
+  struct userns_maps m;
+  if (userns_maps_begin(pid, map, &m, err) < 0)
+    return -1;
+  return userns_maps_end(&m, err);
 }
 
 /* ---- running a function in a new user namespace ---- */

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "subprocess.h"
 
 struct idmap_range {
   uint32_t container_id;
@@ -95,6 +96,25 @@ int idmap_for_user(struct idmap *out, bool keep_id, ctool_error_t *err);
 /* Write PID's maps with newuidmap/newgidmap (or directly for a single-ID
  * map, after "deny" in setgroups). */
 int userns_write_maps(pid_t pid, const struct idmap *map, ctool_error_t *err);
+
+/* userns_write_maps in two halves, so that the caller can work while the
+ * setuid helpers run: begin starts newuidmap/newgidmap (or writes a
+ * single-ID side at once); end waits for them and says whether the maps
+ * are written. Every successful begin needs its end; a failed begin has
+ * reaped what it started. */
+struct userns_map_helper {
+  const char *name;      /* "newuidmap" */
+  struct spawn sp;
+  bool started;
+};
+
+struct userns_maps {
+  pid_t pid;
+  struct userns_map_helper uid, gid;
+};
+
+int userns_maps_begin(pid_t pid, const struct idmap *map, struct userns_maps *m, ctool_error_t *err);
+int userns_maps_end(struct userns_maps *m, ctool_error_t *err);
 
 /* Run FN(ARG) in a child that is root in a new user namespace (and a new
  * mount namespace) with MAP. Returns the child's exit status (0 when FN

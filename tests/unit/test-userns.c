@@ -1,5 +1,5 @@
-/* Unit tests of the subordinate ID parser, the ID map builder and the
- * parent/child channel of userns_run. */
+/* Unit tests of the subordinate ID parser, the ID map builder, the
+ * parent/child channel of userns_run and the map helpers' spawn. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,12 +7,14 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "subprocess.h"
 #include "userns.h"
 #include "util.h"
 
@@ -382,6 +384,68 @@ test_userns_run_error_travels(void **state)
   ctool_error_free(&err);
 }
 
+/* spawn_start_nowait: the exit status and stderr come back as with
+ * spawn_start. */
+static void
+test_spawn_nowait_status_and_stderr(void **state)
+{
+  (void) state;
+  char *argv[] = { "/bin/sh", "-c", "echo oops >&2; read x; exit 3", NULL };
+  struct spawn sp;
+  ctool_error_t err = NULL;
+  assert_int_equal(spawn_start_nowait(argv, &sp, &err), 0);
+  char *errtext = NULL;
+  int status = 0;
+  assert_int_equal(spawn_finish(&sp, NULL, &errtext, &status, &err), 0);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 3);
+  assert_string_equal(errtext, "oops");
+  free(errtext);
+}
+
+/* An exec that fails: status 127 and the reason, not a silent hang. */
+static void
+test_spawn_nowait_exec_failure(void **state)
+{
+  (void) state;
+  char *argv[] = { "/nonexistent/newuidmap", "1", NULL };
+  struct spawn sp;
+  ctool_error_t err = NULL;
+  assert_int_equal(spawn_start_nowait(argv, &sp, &err), 0);
+  char *errtext = NULL;
+  int status = 0;
+  assert_int_equal(spawn_finish(&sp, NULL, &errtext, &status, &err), 0);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 127);
+  assert_string_equal(errtext, "cannot execute /nonexistent/newuidmap: No such file or directory");
+  free(errtext);
+}
+
+/* The helper starts with default signal dispositions and an empty mask,
+ * whatever the caller blocked or ignored (ctool blocks signals while it
+ * starts a container in the foreground). */
+static void
+test_spawn_nowait_resets_signals(void **state)
+{
+  (void) state;
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old_int;
+  sigaction(SIGINT, &ign, &old_int);
+  char *argv[] = { "/bin/sh", "-c", "kill -INT $$; kill -TERM $$; exit 0", NULL };
+  struct spawn sp;
+  ctool_error_t err = NULL;
+  assert_int_equal(spawn_start_nowait(argv, &sp, &err), 0);
+  int status = 0;
+  assert_int_equal(spawn_finish(&sp, NULL, NULL, &status, &err), 0);
+  sigaction(SIGINT, &old_int, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGINT);
+}
+
 int
 main(void)
 {
@@ -405,6 +469,9 @@ main(void)
     cmocka_unit_test(test_fix_command_default),
     cmocka_unit_test(test_userns_run_status_and_root),
     cmocka_unit_test(test_userns_run_error_travels),
+    cmocka_unit_test(test_spawn_nowait_status_and_stderr),
+    cmocka_unit_test(test_spawn_nowait_exec_failure),
+    cmocka_unit_test(test_spawn_nowait_resets_signals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
