@@ -616,6 +616,58 @@ test_names_in_errors_printable(void **state)
   assert_int_equal(outside_entries(), 0);
 }
 
+/* What ctool_log printed to stderr while the layer was extracted at
+ * debug level. */
+static char *
+extract_debug_output(void)
+{
+  enum ctool_log_level saved_level = ctool_log_level;
+  ctool_log_level = LOG_LVL_DEBUG;
+  fflush(stderr);
+  int saved_fd = dup(2);
+  FILE *tmp = tmpfile();
+  assert_non_null(tmp);
+  dup2(fileno(tmp), 2);
+  ctool_error_t err = NULL;
+  struct layer_stats st;
+  int r = extract(NULL, NULL, &st, &err);
+  fflush(stderr);
+  dup2(saved_fd, 2);
+  close(saved_fd);
+  ctool_log_level = saved_level;
+  if (r < 0)
+    fail_msg("extract: %s", err->msg);
+  long len = ftell(tmp);
+  char *out = xzalloc((size_t) len + 1);
+  rewind(tmp);
+  if (len > 0)
+    assert_int_equal(fread(out, 1, (size_t) len, tmp), (size_t) len);
+  fclose(tmp);
+  return out;
+}
+
+/* The debug lines repeat entry names too: escaped, one line each. */
+static void
+test_names_in_debug_printable(void **state)
+{
+  struct tarbuf t;
+  tar_begin(&t);
+  ADD_FILE(&t, "/abs\x1b[2J\nname", "z");
+  tar_add(&t, "dev\x1b]0;pwned\x07", AE_IFCHR, 0644, NULL, 0, NULL, false);
+  tar_end(&t);
+  write_blob(t.data, t.used);
+  char *out = extract_debug_output();
+  assert_non_null(strstr(out, "ctool: debug: layer entry '/abs\\x1b[2J\\x0aname' taken as relative to the layer\n"));
+  assert_non_null(strstr(out, "ctool: debug: skipping dev\\x1b]0;pwned\\x07: device nodes and sockets cannot be "
+                              "created rootless\n"));
+  for (const unsigned char *p = (const unsigned char *) out; *p; p++)
+    if (*p != '\n' && (*p < 0x20 || *p == 0x7f))
+      fail_msg("control character 0x%02x in %s", *p, out);
+  free(out);
+  free(t.data);
+  assert_int_equal(outside_entries(), 0);
+}
+
 int
 main(void)
 {
@@ -635,6 +687,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_decompression_bomb, setup, teardown),
     cmocka_unit_test_setup_teardown(test_replacements, setup, teardown),
     cmocka_unit_test_setup_teardown(test_names_in_errors_printable, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_names_in_debug_printable, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
