@@ -266,24 +266,11 @@ start_detached(const struct cli_ctx *ctx, struct container *c, struct prepared *
   return save_running(c, ctr, mon, started, err);
 }
 
+/* The exited state, unless the container was started again meanwhile
+ * (locked by the caller). */
 static int
-finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t started, int code,
-                  ctool_error_t *err)
+save_exited(struct container *c, int64_t started, int64_t finished, int code, ctool_error_t *err)
 {
-  int64_t finished = time_now_ns();
-  /* Removed while it ran (rm -f from elsewhere): nothing to record. */
-  if (access(c->dir, F_OK) < 0 && errno == ENOENT)
-    return 0;
-  ctr_cgroup_release(c, started);
-  if (exit_record_write(c->dir, started, finished, code, err) < 0)
-    return -1;
-  if (container_lock(c, err) < 0)
-    {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      ctool_error_free(err);
-      return 0;
-    }
   struct ctr_state st;
   if (container_state(c, &st, err) < 0)
     return -1;
@@ -295,9 +282,52 @@ finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t starte
       if (state_save(c->rundir, &st, err) < 0)
         return -1;
     }
-  if (json_get_bool(c->meta, META_RM, false))
-    return container_remove(ctx, c, err);
   return 0;
+}
+
+/* --rm: the container goes at once, so its exit is recorded only when it
+ * cannot go (every record rewritten is a file made on the store's disk
+ * and freed again a moment later). */
+static int
+remove_or_record(const struct cli_ctx *ctx, struct container *c, int64_t started, int64_t finished, int code,
+                 ctool_error_t *err)
+{
+  if (container_remove(ctx, c, err) == 0)
+    return 0;
+  if (access(c->dir, F_OK) == 0)
+    {
+      /* Still there (the rename failed): it stays, as an exited container. */
+      ctool_error_t e = NULL;
+      if (exit_record_write(c->dir, started, finished, code, &e) < 0
+          || save_exited(c, started, finished, code, &e) < 0)
+        log_warn("container %s: %s", c->name, e->msg);
+      ctool_error_free(&e);
+    }
+  return -1;
+}
+
+static int
+finish_foreground(const struct cli_ctx *ctx, struct container *c, int64_t started, int code,
+                  ctool_error_t *err)
+{
+  int64_t finished = time_now_ns();
+  /* Removed while it ran (rm -f from elsewhere): nothing to record. */
+  if (access(c->dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
+  ctr_cgroup_release(c, started);
+  bool rm = json_get_bool(c->meta, META_RM, false);
+  if (!rm && exit_record_write(c->dir, started, finished, code, err) < 0)
+    return -1;
+  if (container_lock(c, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return -1;
+      ctool_error_free(err);
+      return 0;
+    }
+  if (rm)
+    return remove_or_record(ctx, c, started, finished, code, err);
+  return save_exited(c, started, finished, code, err);
 }
 
 /* The output of a foreground container that stays (not --rm) goes to

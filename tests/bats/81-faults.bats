@@ -270,3 +270,27 @@ assert_disk_full_error() {
   run -0 ctool run --rm "$IMAGE" echo fine
   assert_output fine
 }
+
+# --- run --rm that cannot remove its container ------------------------------
+
+running_named() {
+  [ "$(ctool ps --filter name=^"$1"\$ --format '{{.Names}}')" = "$1" ]
+}
+
+@test "run --rm that cannot remove its container: the error, and the container stays, exited with its code" {
+  ctool run --rm --name stays --network none "$IMAGE" sh -c 'sleep 1; exit 7' 2>"$BATS_TEST_TMPDIR/err" &
+  local pid=$! rc=0
+  wait_until 10 running_named stays || fail "the container never ran"
+  # Where removal moves a container first: not writable now.
+  chmod 500 "$CTOOL_TEST_ROOT/containers/tmp"
+  wait "$pid" || rc=$?
+  chmod 700 "$CTOOL_TEST_ROOT/containers/tmp"
+  [ "$rc" = 125 ] || fail "run exited $rc: $(cat "$BATS_TEST_TMPDIR/err")"
+  run -0 cat "$BATS_TEST_TMPDIR/err"
+  assert_output --partial "remove container stays: Permission denied"
+  run -0 ctool inspect --format '{{.State.Status}} {{.State.ExitCode}}' stays
+  assert_output "exited 7"
+  run -0 ctool rm stays
+  run -0 ctool ps -a --format '{{.Names}}'
+  assert_output ""
+}
