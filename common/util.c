@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +271,16 @@ utf8_encode(uint32_t cp, char out[4])
   out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
   out[3] = (char) (0x80 | (cp & 0x3F));
   return 4;
+}
+
+void
+signals_reset_default(void)
+{
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction(sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
 }

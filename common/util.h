@@ -94,4 +94,8 @@ void random_hex(char *buf, size_t n);
  * substitute U+FFFD first. */
 size_t utf8_encode(uint32_t cp, char out[4]);
 
+/* Every signal's disposition back to the default and an empty mask, as a
+ * child wants before exec (ctool changes both). */
+void signals_reset_default(void);
+
 #endif

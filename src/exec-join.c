@@ -168,7 +168,7 @@ helper_main(const struct join_plan *p, int sock)
 {
   ctool_error_t err = NULL;
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  sandbox_reset_signals();
+  signals_reset_default();
   /* Into the container's cgroup while we still see the host's cgroupfs,
    * then its cgroup namespace: the process sees the cgroup as its root. */
   if (p->cgroup_path && enter_cgroup(p->cgroup_path, &err) < 0)

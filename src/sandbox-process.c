@@ -110,18 +110,6 @@ sandbox_process_free(struct sandbox_process *p)
   memset(p, 0, sizeof *p);
 }
 
-void
-sandbox_reset_signals(void)
-{
-  struct sigaction dfl = { .sa_handler = SIG_DFL };
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      sigaction(sig, &dfl, NULL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* ---- stdio ---- */
 
 static int
@@ -333,7 +321,7 @@ fork_for_init(const struct sandbox_process *p, int sock)
           signal(SIGTTOU, SIG_IGN);
           tcsetpgrp(0, getpid());
         }
-      sandbox_reset_signals();
+      signals_reset_default();
       return;
     }
   /* PID 1 never execs, so close-on-exec does not clean up after it: close

@@ -48,8 +48,6 @@ void sandbox_process_free(struct sandbox_process *p);
  * wait for CHANNEL_START on SOCK, exec. Returns only on failure. */
 int sandbox_process_run(const struct sandbox_process *p, int sock, bool setgroups_allowed, ctool_error_t *err);
 
-/* Reset signal dispositions and the mask ctool may have changed. */
-void sandbox_reset_signals(void);
 
 /* The minimal init: reap zombies, forward signals to CHILD, exit with
  * its status. */

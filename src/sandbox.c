@@ -172,7 +172,7 @@ child_main(const struct sandbox_config *c, struct start_plan *p, int sock)
 {
   ctool_error_t err = NULL;
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  sandbox_reset_signals();
+  signals_reset_default();
   int r = start_plan_build(c, p, &err);
   /* Report only after GO: the parent is busy with the maps until then. */
   channel_wait(sock, CHANNEL_GO);

@@ -131,13 +131,7 @@ nowait_child(char *const argv[], int err_w)
     _exit(127);
   if (null > STDERR_FILENO)
     close(null);
-  struct sigaction dfl = { .sa_handler = SIG_DFL };
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      sigaction(sig, &dfl, NULL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  signals_reset_default();
   execve(argv[0], argv, environ);
   const char *why = strerror(errno);
   static const char what[] = "cannot execute ";
