@@ -74,19 +74,9 @@ static const struct cli_option attach_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_attach = {
-  .name = "attach",
-  .summary = "Attach to a running container's input and output",
-  .usage = "[options] CONTAINER",
-  .handler = run_attach,
-  .options = attach_options,
-  .min_args = 1,
-  .max_args = 1,
-  .args_complete = COMPLETE_RUNNING,
-};
+#define ATTACH_COMMAND \
+  .summary = "Attach to a running container's input and output", .usage = "[options] CONTAINER", \
+  .handler = run_attach, .options = attach_options, .min_args = 1, .max_args = 1, .args_complete = COMPLETE_RUNNING
 
-const struct cli_command cmd_container_attach = {
-  .name = "attach", .summary = "Attach to a running container's input and output", .usage = "[options] CONTAINER",
-  .handler = run_attach, .options = attach_options, .min_args = 1, .max_args = 1,
-  .args_complete = COMPLETE_RUNNING, .alias_of = "attach",
-};
+const struct cli_command cmd_attach = { .name = "attach", ATTACH_COMMAND };
+const struct cli_command cmd_container_attach = { .name = "attach", ATTACH_COMMAND, .alias_of = "attach" };

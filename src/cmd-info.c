@@ -216,22 +216,10 @@ run_info(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   return 0;
 }
 
-const struct cli_command cmd_info = {
-  .name = "info",
-  .summary = "Show what this host offers rootless containers, and how to fix what is missing",
-  .usage = "[options]",
-  .handler = run_info,
-  .options = info_options,
-  .max_args = 0,
-};
+#define INFO_COMMAND \
+  .summary = "Show what this host offers rootless containers, and how to fix what is missing", \
+  .usage = "[options]", .handler = run_info, .options = info_options, .max_args = 0
 
+const struct cli_command cmd_info = { .name = "info", INFO_COMMAND };
 /* `ctool system info`, as Podman has it. */
-const struct cli_command cmd_system_info = {
-  .name = "info",
-  .summary = "Show what this host offers rootless containers, and how to fix what is missing",
-  .usage = "[options]",
-  .handler = run_info,
-  .options = info_options,
-  .max_args = 0,
-  .alias_of = "info",
-};
+const struct cli_command cmd_system_info = { .name = "info", INFO_COMMAND, .alias_of = "info" };

@@ -213,19 +213,9 @@ static const struct cli_option logs_options[] = {
   { NULL },
 };
 
-const struct cli_command cmd_logs = {
-  .name = "logs",
-  .summary = "Print the output of a container",
-  .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_logs,
-  .options = logs_options,
-  .min_args = 1,
-  .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS,
-};
+#define LOGS_COMMAND \
+  .summary = "Print the output of a container", .usage = "[options] CONTAINER [CONTAINER...]", .handler = run_logs, \
+  .options = logs_options, .min_args = 1, .max_args = -1, .args_complete = COMPLETE_CONTAINERS
 
-const struct cli_command cmd_container_logs = {
-  .name = "logs", .summary = "Print the output of a container", .usage = "[options] CONTAINER [CONTAINER...]",
-  .handler = run_logs, .options = logs_options, .min_args = 1, .max_args = -1,
-  .args_complete = COMPLETE_CONTAINERS, .alias_of = "logs",
-};
+const struct cli_command cmd_logs = { .name = "logs", LOGS_COMMAND };
+const struct cli_command cmd_container_logs = { .name = "logs", LOGS_COMMAND, .alias_of = "logs" };
