@@ -24,7 +24,8 @@ typedef struct ctool_error *ctool_error_t;
 
 /* Build an error; with errnum != 0, ": strerror(errnum)" is appended.
  * Always returns -1 so callers can `return ctool_error_set(...)`. An
- * existing error in *err is kept (the first failure is the cause). */
+ * existing error in *err is kept (the first failure is the cause). ERR
+ * may be NULL where the caller has no use for the reason. */
 int ctool_error_set(ctool_error_t *err, int errnum, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 int ctool_error_setv(ctool_error_t *err, int errnum, const char *fmt, va_list ap);

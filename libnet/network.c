@@ -179,12 +179,8 @@ char *
 net_helper_log_tail(const char *log_path)
 {
   cleanup_free char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, log_path, &text, NULL, 1 << 20, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return xstrdup("");
-    }
+  if (read_file_at(AT_FDCWD, log_path, &text, NULL, 1 << 20, NULL) < 0)
+    return xstrdup("");
   /* The last line that is not a warning (slirp4netns warns that seccomp
    * is experimental after the real error). */
   for (;;)

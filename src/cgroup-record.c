@@ -31,12 +31,8 @@ cgroup_record_read(const char *ctr_dir)
 {
   cleanup_free char *file = xasprintf("%s/" CGROUP_RECORD_FILE, ctr_dir);
   cleanup_free char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, file, &text, NULL, 4096, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return NULL;
-    }
+  if (read_file_at(AT_FDCWD, file, &text, NULL, 4096, NULL) < 0)
+    return NULL;
   text[strcspn(text, "\n")] = '\0';
   if (text[0] != '/' || access(text, F_OK) < 0)
     return NULL;
@@ -98,11 +94,7 @@ cgroup_record_oom(const char *ctr_dir, int64_t started)
 {
   cleanup_free char *file = xasprintf("%s/" CGROUP_OOM_FILE, ctr_dir);
   cleanup_free char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, file, &text, NULL, 64, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return false;
-    }
+  if (read_file_at(AT_FDCWD, file, &text, NULL, 64, NULL) < 0)
+    return false;
   return strtoll(text, NULL, 10) == started;
 }

@@ -237,12 +237,8 @@ cgroup_read(const char *dir, const char *file)
 {
   cleanup_free char *path = xasprintf("%s/%s", dir, file);
   char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, path, &text, NULL, 1 << 20, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return NULL;
-    }
+  if (read_file_at(AT_FDCWD, path, &text, NULL, 1 << 20, NULL) < 0)
+    return NULL;
   return text;
 }
 
@@ -272,12 +268,8 @@ cgroup_of_pid(pid_t pid)
 {
   cleanup_free char *path = pid ? xasprintf("/proc/%d/cgroup", (int) pid) : xstrdup("/proc/self/cgroup");
   cleanup_free char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, path, &text, NULL, 1 << 16, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return NULL;
-    }
+  if (read_file_at(AT_FDCWD, path, &text, NULL, 1 << 16, NULL) < 0)
+    return NULL;
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
     if (str_has_prefix(line, "0::"))

@@ -69,9 +69,7 @@ char *
 ctr_net_resolv_text(const struct run_opts *ro, const struct net_options *net)
 {
   cleanup_free char *host_resolv = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host_resolv, NULL, 1u << 20, &ignored) < 0)
-    ctool_error_free(&ignored);
+  read_file_at(AT_FDCWD, "/etc/resolv.conf", &host_resolv, NULL, 1u << 20, NULL); /* none: no host resolvers */
   /* In the host's namespace its loopback resolvers (127.0.0.53) answer. */
   if (net->mode == NET_HOST && !(ro->dns && ro->dns[0]) && !(ro->dns_search && ro->dns_search[0])
       && !(ro->dns_options && ro->dns_options[0]))

@@ -709,12 +709,8 @@ read_cache(const char *runroot, const char *kernel, const char *probe_parent, st
 {
   cleanup_free char *path = xasprintf("%s/%s", runroot, CACHE_NAME);
   cleanup_free char *text = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, path, &text, NULL, 4096, &ignored) < 0)
-    {
-      ctool_error_free(&ignored);
-      return false;
-    }
+  if (read_file_at(AT_FDCWD, path, &text, NULL, 4096, NULL) < 0)
+    return false;
   /* Each lookup cuts lines; parse from fresh copies. */
   const char *keys[] = { "mode", "kernel", "probe-dir", "native-error", "fuse-error" };
   char *values[ARRAY_SIZE(keys)];

@@ -444,9 +444,7 @@ container_start(const struct cli_ctx *ctx, struct container *c, const struct sta
   old.present = exit_record_read(c->dir, &old.started, &old.finished, &old.code) == 0;
   cleanup_free char *state_path = xasprintf("%s/state.json", c->rundir);
   cleanup_free char *old_state = NULL;
-  ctool_error_t ignored = NULL;
-  if (read_file_at(AT_FDCWD, state_path, &old_state, NULL, 1u << 20, &ignored) < 0)
-    ctool_error_free(&ignored);
+  read_file_at(AT_FDCWD, state_path, &old_state, NULL, 1u << 20, NULL); /* none: never started */
   int64_t started = time_now_ns();
   p.started = started;
   int ret = exit_record_write(c->dir, started, 0, -1, err);
@@ -462,10 +460,9 @@ container_start(const struct cli_ctx *ctx, struct container *c, const struct sta
       ctr_net_cleanup(c);
       record_restore(c, &old);
       if (old_state)
-        write_file_atomic_at(AT_FDCWD, state_path, old_state, strlen(old_state), 0600, false, &ignored);
+        write_file_atomic_at(AT_FDCWD, state_path, old_state, strlen(old_state), 0600, false, NULL);
       else
         unlink(state_path);
-      ctool_error_free(&ignored);
     }
   prepared_clear(&p);
   container_unlock(c);
