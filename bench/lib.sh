@@ -36,6 +36,7 @@ bench_pause_before=$(cat "$bench_pause_file" 2>/dev/null || true)
 
 bench_cleanup() {
   "${ctool[@]}" rm -a -f -t 0 >/dev/null 2>&1 || true
+  "${ctool[@]}" system migrate >/dev/null 2>&1 || true  # the pause process
   "${podman[@]}" rm -a -f -t 0 >/dev/null 2>&1 || true
   # Layers hold files of subordinate IDs: remove them in a namespace mapping those.
   "$CTOOL" unshare rm -rf "$bench_work" "$bench_runroot" 2>/dev/null || rm -rf "$bench_work" "$bench_runroot" 2>/dev/null || true

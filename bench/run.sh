@@ -42,6 +42,7 @@ podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage
         --runtime runc --cgroup-manager cgroupfs --events-backend file)
 cleanup() {
   "${ctool[@]}" rm -a -f -t 0 >/dev/null 2>&1 || true
+  "${ctool[@]}" system migrate >/dev/null 2>&1 || true  # the pause process
   "${podman[@]}" rm -a -f -t 0 >/dev/null 2>&1 || true
   "$CTOOL" unshare rm -rf "$work" "$runroot" 2>/dev/null || rm -rf "$work" "$runroot"
 }

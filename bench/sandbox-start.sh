@@ -11,7 +11,8 @@
 #               mounts, masked paths, caps, cached seccomp, exec)
 #   sandbox+ov  the same over a fresh overlay of that directory
 #   run         ctool run --rm --network none IMAGE true (when IMAGE is given;
-#               it is pulled first into a store of this benchmark)
+#               it is pulled first into a store of this benchmark; the
+#               warm-up starts the pause process, as podman's is running)
 #   podman      podman run --rm --network none --rootfs DIR true (when it works here)
 # Then the syscalls of one `sandbox` start (strace -f -c, with a single-ID
 # map since setuid newuidmap cannot run under strace).
@@ -58,4 +59,5 @@ echo "syscalls of one __sandbox start (single-ID map):"
 CTOOL_SUBUID_FILE=/dev/null CTOOL_SUBGID_FILE=/dev/null \
   strace -f -c -o "$work/strace" "$ctool" "${store[@]}" __sandbox --defaults "$work/bundle" 2>/dev/null || true
 tail -n 3 "$work/strace"
+"$ctool" "${store[@]}" system migrate >/dev/null 2>&1 || true  # run's pause process
 rm -rf "${XDG_RUNTIME_DIR:-/tmp}/ctool-bench-$$"

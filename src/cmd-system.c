@@ -1,9 +1,10 @@
-/* ctool system: check, df, prune, reset, info (the alias of `ctool info`).
+/* ctool system: check, df, migrate, prune, reset, info (the alias of
+ * `ctool info`).
  *
  * check prints the host problems (probe.h) with their fixes and exits 1
  * when one of them is an error; df shows what the store holds and what
- * could go; prune removes what nothing uses; reset removes everything of
- * the user's. */
+ * could go; migrate ends the pause process (pause.h); prune removes what
+ * nothing uses; reset removes everything of the user's. */
 #include "cmd-image.h"
 #include "commands.h"
 #include "confirm.h"
@@ -15,6 +16,7 @@
 #include "format.h"
 #include "fsutil.h"
 #include "jsonutil.h"
+#include "pause.h"
 #include "start.h"
 #include "stop.h"
 #include "store-usage.h"
@@ -630,6 +632,8 @@ run_system_reset(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     return ctool_error_prefix(err, "reset: a container could not be stopped, nothing was removed");
   if (remove_tree_as_owner(ctx->root, false, err) < 0)
     return ctool_error_prefix(err, "reset");
+  if (pause_stop(ctx->runroot, NULL, err) < 0)
+    return ctool_error_prefix(err, "reset");
   if (remove_tree_as_owner(ctx->runroot, false, err) < 0)
     return ctool_error_prefix(err, "reset");
   return 0;
@@ -649,12 +653,38 @@ static const struct cli_command cmd_system_reset = {
   .max_args = 0,
 };
 
+/* ---------- migrate ---------- */
+
+/* As Podman's: the pause process goes (containers that run keep their
+ * user namespace), so the next start maps a new one from /etc/subuid and
+ * /etc/subgid. ctool notices changed ranges by itself; this is for a
+ * clean slate, and for scripts written for Podman. */
+static int
+run_system_migrate(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
+{
+  (void) args;
+  bool stopped = false;
+  if (pause_stop(ctx->runroot, &stopped, err) < 0)
+    return ctool_error_prefix(err, "migrate");
+  log_debug("system migrate: %s", stopped ? "the pause process was ended" : "no pause process ran");
+  return 0;
+}
+
+static const struct cli_command cmd_system_migrate = {
+  .name = "migrate",
+  .summary = "End the pause process that holds the user namespace, so that the next start maps a new one",
+  .usage = "",
+  .handler = run_system_migrate,
+  .max_args = 0,
+};
+
 /* ---------- the family ---------- */
 
 extern const struct cli_command cmd_system_info;
 
 static const struct cli_command *const system_subcommands[] = {
-  &cmd_system_check, &cmd_system_df, &cmd_system_info, &cmd_system_prune, &cmd_system_reset, NULL,
+  &cmd_system_check, &cmd_system_df, &cmd_system_info, &cmd_system_migrate, &cmd_system_prune, &cmd_system_reset,
+  NULL,
 };
 
 const struct cli_command cmd_system = {

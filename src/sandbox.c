@@ -13,6 +13,11 @@
  *                                           pivot_root, stdio/pty, user, caps,
  *   START ------------------------------>  seccomp; wait for START; exec
  *   EOF (the child's end closes on exec) or ERROR + message
+ *
+ * With join_userns (the pause process's namespace, already mapped) there
+ * are no map helpers: a forked process joins that namespace and clones
+ * the child there as the caller's (CLONE_PARENT), so the child's other
+ * namespaces belong to it; GO follows the placement at once.
  */
 #include "sandbox.h"
 
@@ -205,7 +210,8 @@ clone_error(int e, ctool_error_t *err)
 }
 
 /* clone(2) with FLAGS; into the cgroup CGROUP_FD (>= 0) at once when the
- * kernel can (clone3 CLONE_INTO_CGROUP, Linux 5.7), else as usual. */
+ * kernel can (clone3 CLONE_INTO_CGROUP, Linux 5.7), else as usual. With
+ * CLONE_PARENT the child's exit signal is the caller's (clone3 wants 0). */
 static pid_t
 clone_child(unsigned long flags, int cgroup_fd, bool *in_cgroup)
 {
@@ -214,7 +220,7 @@ clone_child(unsigned long flags, int cgroup_fd, bool *in_cgroup)
     {
       struct clone_args args = {
         .flags = flags | CLONE_INTO_CGROUP,
-        .exit_signal = SIGCHLD,
+        .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
         .cgroup = (uint64_t) cgroup_fd,
       };
       pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
@@ -226,6 +232,71 @@ clone_child(unsigned long flags, int cgroup_fd, bool *in_cgroup)
       log_debug("sandbox: clone3 into the cgroup: %s; cloning as usual", strerror(errno));
     }
   return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* What the short-lived process that clones into a joined user namespace
+ * tells the caller. */
+struct joined_clone {
+  pid_t pid;
+  int errnum;
+  bool in_cgroup;
+  bool joined;
+};
+
+/* The child, cloned inside the user namespace USERNS_FD: a process that
+ * joins it (only a single-threaded process may, and ctool must stay
+ * outside) clones the child as the caller's (CLONE_PARENT), its other new
+ * namespaces then owned by the joined one, and exits. */
+static pid_t
+clone_child_in_userns(int userns_fd, unsigned long flags, int cgroup_fd, bool *in_cgroup, int *errnum,
+                      bool *joined)
+{
+  int report[2];
+  *in_cgroup = false;
+  if (pipe2(report, O_CLOEXEC) < 0)
+    return -1;
+  pid_t helper = fork();
+  if (helper < 0)
+    {
+      close(report[0]);
+      close(report[1]);
+      return -1;
+    }
+  if (helper == 0)
+    {
+      struct joined_clone r = { .pid = -1 };
+      close(report[0]);
+      if (setns(userns_fd, CLONE_NEWUSER) < 0)
+        r.errnum = errno;
+      else
+        {
+          r.joined = true;
+          r.pid = clone_child(flags | CLONE_PARENT, cgroup_fd, &r.in_cgroup);
+          if (r.pid == 0)
+            {
+              close(report[1]);
+              return 0; /* the container process */
+            }
+          r.errnum = r.pid < 0 ? errno : 0;
+        }
+      _exit(write(report[1], &r, sizeof r) == (ssize_t) sizeof r ? 0 : 1);
+    }
+  close(report[1]);
+  struct joined_clone r = { .pid = -1, .errnum = EIO };
+  ssize_t n;
+  do
+    n = read(report[0], &r, sizeof r);
+  while (n < 0 && errno == EINTR);
+  close(report[0]);
+  while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof r)
+    r = (struct joined_clone){ .pid = -1, .errnum = EIO };
+  *joined = r.joined;
+  *in_cgroup = r.in_cgroup;
+  *errnum = r.errnum;
+  errno = r.errnum;
+  return r.pid;
 }
 
 static double
@@ -293,7 +364,22 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
     goto out;
   if (c->precreate && c->precreate(c->place_data, &cgroup_fd, &cgroup_path, err) < 0)
     goto out;
-  pid = clone_child(plan.clone_flags, cgroup_fd, &in_cgroup);
+  if (c->join_userns)
+    {
+      int e = 0;
+      bool joined = false;
+      plan.clone_flags &= ~(unsigned long) CLONE_NEWUSER;
+      pid = clone_child_in_userns(c->userns_fd, plan.clone_flags, cgroup_fd, &in_cgroup, &e, &joined);
+      if (pid < 0 && !joined)
+        {
+          ctool_error_set(err, e, "cannot join the user namespace of the pause process ('ctool system migrate' "
+                                  "ends it; the next start makes a new one)");
+          goto out;
+        }
+      errno = e;
+    }
+  else
+    pid = clone_child(plan.clone_flags, cgroup_fd, &in_cgroup);
   if (pid < 0)
     {
       clone_error(errno, err);
@@ -306,10 +392,17 @@ sandbox_start(const struct sandbox_config *c, pid_t *pid_out, int *console_fd, c
     }
   close(sv[1]);
   sv[1] = -1;
-  if (write_maps_and_place(c, pid, &placed, err) < 0)
+  if (c->join_userns)
+    {
+      placed = true;
+      if (c->place && c->place(c->place_data, pid, err) < 0)
+        goto fail;
+    }
+  else if (write_maps_and_place(c, pid, &placed, err) < 0)
     goto fail;
-  log_debug("sandbox: cloned%s, placed and ID maps written: %.2f ms", in_cgroup ? " into its cgroup" : "",
-            ms_since(&t0));
+  log_debug("sandbox: cloned%s%s, placed%s: %.2f ms", in_cgroup ? " into its cgroup" : "",
+            c->join_userns ? " in the pause process's user namespace" : "",
+            c->join_userns ? "" : " and ID maps written", ms_since(&t0));
   if (channel_send(sv[0], CHANNEL_GO, 0, NULL, -1) < 0)
     {
       channel_collect(sv[0], console_fd, "read from the container process", err);

@@ -84,6 +84,13 @@ struct sandbox_config {
   /* --network host: stay in the caller's network namespace even when the
    * spec lists a "network" namespace. */
   bool host_network;
+
+  /* JOIN_USERNS: clone the child into the existing user namespace
+   * USERNS_FD (the pause process's, already mapped as IDMAP says) instead
+   * of a new one: no newuidmap/newgidmap. The child's other namespaces
+   * are owned by it. */
+  bool join_userns;
+  int userns_fd;
 };
 
 /* Start the container. On success *pid is its PID (a child of the

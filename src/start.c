@@ -1,4 +1,5 @@
 #include "start.h"
+
 #include "container-net.h"
 #include "ctool-conf.h"
 #include "ctr-cgroup.h"
@@ -8,6 +9,7 @@
 #include "logfile.h"
 #include "monitor.h"
 #include "overlay.h"
+#include "pause.h"
 #include "sandbox.h"
 #include "userns.h"
 #include "util.h"
@@ -40,6 +42,7 @@ struct prepared {
   char *upper, *work, *rootfs, *seccomp_cache;
   struct sandbox_config cfg;
   int net_fds[2];  /* the network helper's exit fd, -1 ended (monitor keep_fds) */
+  int userns_fd;   /* the pause process's user namespace, or -1 */
 };
 
 static void
@@ -54,7 +57,10 @@ prepared_clear(struct prepared *p)
   free(p->seccomp_cache);
   if (p->net_fds[0] >= 0)
     close(p->net_fds[0]);
+  if (p->userns_fd >= 0)
+    close(p->userns_fd);
   memset(p, 0, sizeof *p);
+  p->net_fds[0] = p->net_fds[1] = p->userns_fd = -1;
 }
 
 static int save_running(const struct container *c, pid_t pid, pid_t monitor, int64_t started, ctool_error_t *err);
@@ -125,10 +131,16 @@ static int
 prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p, ctool_error_t *err)
 {
   memset(p, 0, sizeof *p);
-  p->net_fds[0] = p->net_fds[1] = -1;
+  p->net_fds[0] = p->net_fds[1] = p->userns_fd = -1;
   if (container_spec(c, &p->spec, err) < 0)
     return ctool_error_prefix(err, "container %s", c->name);
-  if (idmap_for_user(&p->map, json_get_bool(c->meta, META_KEEP_ID, false), err) < 0)
+  bool keep_id = json_get_bool(c->meta, META_KEEP_ID, false);
+  if (idmap_for_user(&p->map, keep_id, err) < 0)
+    return -1;
+  /* The usual map is the pause process's: no setuid helper per start.
+   * keep-id's and a single-ID map (written without helpers) get a user
+   * namespace of their own. */
+  if (!keep_id && !p->map.single && (p->userns_fd = pause_userns_open(ctx->runroot, &p->map, err)) < 0)
     return -1;
   struct overlay_choice choice;
   const char *overlay_wanted = ctx->config ? config_str(ctx->config, CONFIG_OVERLAY_MODE) : NULL;
@@ -173,6 +185,8 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
     .stdout_fd = -1,
     .stderr_fd = -1,
     .host_network = net && strcmp(net, "host") == 0,
+    .join_userns = p->userns_fd >= 0,
+    .userns_fd = p->userns_fd,
   };
   return 0;
 }

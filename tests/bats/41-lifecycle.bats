@@ -318,7 +318,9 @@ other"
   [ "$(jq -r '.[0].State' <<< "$output")" = exited ]
   kill "$other"
   kill -9 "$pid"
-  # The reboot itself: the runtime directory is gone.
+  # The reboot itself: the runtime directory is gone, and every process
+  # (the pause process too).
+  [ ! -f "$CTOOL_TEST_RUNROOT/pause.pid" ] || kill -9 "$(cut -d' ' -f1 "$CTOOL_TEST_RUNROOT/pause.pid")"
   rm -rf "$CTOOL_TEST_RUNROOT"
   run -0 ctool ps -a --format json
   [ "$(jq -r '[.[] | .Names[0] + "=" + .State] | sort | join(" ")' <<< "$output")" = "before=exited created=created live=exited" ]

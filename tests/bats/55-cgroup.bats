@@ -57,8 +57,8 @@ procs_in() {
   run -0 --separate-stderr ctool --log-level debug run --rm "$IMAGE" cat /proc/self/cgroup
   assert_line '0::/'
   [[ $stderr == *"sandbox: cloned into its cgroup"* ]] || fail "not cloned into its cgroup: $stderr"
-  # newuidmap refuses a range the user does not own: the start fails after
-  # the cgroup was made for it, which goes again.
+  # newuidmap refuses a range the user does not own: the start fails (the
+  # new pause process's maps, or the container's own) and no cgroup stays.
   local id
   id=$(ctool create "$IMAGE" true)
   printf '%s:900000:100\n' "$(id -un)" > "$BATS_TEST_TMPDIR/subuid"

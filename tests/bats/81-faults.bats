@@ -251,6 +251,7 @@ assert_disk_full_error() {
   # the runtime directory (a tmpfs) is empty afterwards.
   pkill -9 -u "$(id -u)" -f "ctool-monitor .*$CTOOL_TEST_ROOT" || true
   pkill -9 -u "$(id -u)" -f "$SLEEP" || true
+  [ ! -f "$CTOOL_TEST_RUNROOT/pause.pid" ] || kill -9 "$(cut -d' ' -f1 "$CTOOL_TEST_RUNROOT/pause.pid")"
   assert_no_processes_left
   rm -rf "$CTOOL_TEST_RUNROOT"
   run -0 ctool ps -a --format json

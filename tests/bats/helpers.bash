@@ -34,7 +34,8 @@
 #
 # Checks after every test (the test fails when one finds something):
 #   - no process of the test user that the test started is still running
-#     (after `ctool rm --all --force` when that verb exists); processes of
+#     (after `ctool rm --all --force` when that verb exists, and `ctool
+#     system migrate`, which ends the pause process); processes of
 #     other bats runs of the same user are told apart by their environment,
 #     others' manual runs cannot be: CTOOL_TEST_CHECK_LEFTOVERS=0 turns the
 #     check off on a shared development machine (never in CI);
@@ -275,6 +276,9 @@ basic_teardown() {
   if "$CTOOL" rm --help 2>/dev/null | grep -q -- '--all'; then
     ctool rm --all --force >/dev/null 2>&1 || true
   fi
+  # The pause process that holds this runroot's user namespace (it would
+  # outlive the test, as Podman's does a session).
+  ctool system migrate >/dev/null 2>&1 || true
 
   stop_registry_proxy
   stop_private_registry

@@ -123,6 +123,7 @@ vm_setup_file() {
 
 vm_teardown_file() {
   ctool rm --all --force --time 0 >/dev/null 2>&1 || true
+  ctool system migrate >/dev/null 2>&1 || true
   _remove_tree "$CTOOL_TEST_ROOT"
   _remove_tree "$CTOOL_TEST_RUNROOT"
 }
@@ -181,6 +182,8 @@ vm_setup() {
 vm_teardown() {
   local problems=() left="" report i me=$BASHPID
   ctool rm --all --force --time 0 >/dev/null 2>&1 || problems+=("ctool rm --all --force failed")
+  # The pause process that holds the user namespace (pause.h).
+  ctool system migrate >/dev/null 2>&1 || problems+=("ctool system migrate failed")
   for ((i = 0; i < 10; i++)); do
     left=$(_stray_processes "$me")
     [ -z "$left" ] && break
