@@ -792,13 +792,72 @@ user_json(const struct image_user *u)
   return o;
 }
 
+/* The text of DEST (an absolute path such as /etc/passwd) as MOUNTS (an
+ * OCI mounts array) put it in the container: from the bind mount at DEST
+ * itself or at the nearest directory above it (-v /srv/etc:/etc), as
+ * *OUT; NULL when no bind mount covers it (the image's file shows), ""
+ * when the mounted directory has no such file. */
 static int
-resolve_user(const struct spec_input *in, json_object *cfg, const char *cwd, struct spec_extra *extra,
-             struct image_user *u, ctool_error_t *err)
+mounted_etc_text(json_object *mounts, const char *dest, char **out, ctool_error_t *err)
+{
+  *out = NULL;
+  const char *src = NULL, *rest = NULL;
+  size_t best = 0;
+  for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++)
+    {
+      json_object *m = json_object_array_get_idx(mounts, i);
+      const char *dst = json_get_str(m, "destination");
+      size_t n = dst ? strlen(dst) : 0;
+      while (n > 1 && dst[n - 1] == '/')
+        n--;
+      if (n == 0 || strncmp(dest, dst, n) != 0 || (dest[n] != '\0' && dest[n] != '/') || n < best)
+        continue;
+      best = n; /* at the same depth, the last one is what the container sees */
+      bool bind = strcmp(json_get_str(m, "type") ?: "", "bind") == 0;
+      src = bind ? json_get_str(m, "source") : NULL;
+      rest = dest + n;
+    }
+  if (src == NULL)
+    return best > 0 ? (*out = xstrdup(""), 0) : 0; /* a tmpfs hides the image's file */
+  cleanup_free char *path = xasprintf("%s%s", src, rest);
+  size_t len;
+  ctool_error_t e = NULL;
+  if (read_file_at(AT_FDCWD, path, out, &len, (16u << 20), &e) == 0)
+    return 0;
+  if (*rest && e->errnum == ENOENT)
+    {
+      ctool_error_free(&e);
+      *out = xstrdup("");
+      return 0;
+    }
+  *err = e;
+  return ctool_error_prefix(err, "read the container's %s", dest);
+}
+
+/* Resolve -u SPEC against the /etc/passwd and /etc/group that MOUNTS put
+ * in the container, else the image's. */
+static int
+resolve_user_over_mounts(char *const *layer_dirs, json_object *mounts, const char *spec, struct image_user *u,
+                         ctool_error_t *err)
+{
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
+  if (mounted_etc_text(mounts, "/etc/passwd", &passwd, err) < 0
+      || mounted_etc_text(mounts, "/etc/group", &group, err) < 0)
+    return -1;
+  return image_user_resolve_over(layer_dirs, passwd, group, spec, u, err);
+}
+
+/* The user the container runs as, as Podman resolves it: against the
+ * passwd and group files the container will see (USER_MOUNTS: the -v and
+ * --tmpfs mounts; keep-id's copies). */
+static int
+resolve_user(const struct spec_input *in, json_object *cfg, const char *cwd, json_object *user_mounts,
+             struct spec_extra *extra, struct image_user *u, ctool_error_t *err)
 {
   const char *spec = in->opts->user ? in->opts->user : json_get_str(cfg, "User");
   if (!in->opts->keep_id)
-    return image_user_resolve(in->layer_dirs, spec, u, err);
+    return resolve_user_over_mounts(in->layer_dirs, user_mounts, spec, u, err);
   struct keep_id_etc k;
   if (keep_id_etc_build(in->layer_dirs, cwd, in->opts->volumes, &k, err) < 0)
     return -1;
@@ -943,11 +1002,11 @@ spec_build(const struct spec_input *in, json_object **spec_out, struct spec_extr
       goto out;
     }
   extra->hostname = choose_hostname(in, host_network);
-  if (build_args(in, cfg, extra, &args, err) < 0 || resolve_user(in, cfg, cwd, extra, &user, err) < 0
+  if (build_args(in, cfg, extra, &args, err) < 0 || user_mounts(in, &user_mnts, extra, err) < 0
+      || resolve_user(in, cfg, cwd, user_mnts, extra, &user, err) < 0
       || build_env(in, cfg, extra->hostname, &user, &env, err) < 0
       || caps_compute(o->cap_add, o->cap_drop, o->privileged, &caps, err) < 0
       || build_rlimits(o, &rlimits, err) < 0 || parse_security_opts(o, &sec, err) < 0
-      || user_mounts(in, &user_mnts, extra, err) < 0
       || build_seccomp(&sec, o->privileged, caps, &seccomp, err) < 0)
     goto out;
 
@@ -1009,39 +1068,13 @@ out:
   return ret;
 }
 
-/* The file the container's spec bind-mounts at DEST (keep-id's passwd
- * copy, a volume), read into *OUT; NULL when none is: the image's. */
-static int
-mounted_etc_text(json_object *spec, const char *dest, char **out, ctool_error_t *err)
-{
-  *out = NULL;
-  json_object *mounts = json_get_array(spec, "mounts");
-  const char *src = NULL;
-  for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++)
-    {
-      json_object *m = json_object_array_get_idx(mounts, i);
-      if (strcmp(json_get_str(m, "destination") ?: "", dest) == 0)
-        src = json_get_str(m, "source"); /* the last one is what the container sees */
-    }
-  if (src == NULL)
-    return 0;
-  size_t len;
-  if (read_file_at(AT_FDCWD, src, out, &len, (16u << 20), err) < 0)
-    return ctool_error_prefix(err, "read the container's %s", dest);
-  return 0;
-}
-
 /* Resolve exec's -u USER as Podman does: against the /etc/passwd and
  * /etc/group the container sees, which may be mounted over the image's. */
 static int
 resolve_exec_user(json_object *spec, char *const *layer_dirs, const char *user, struct image_user *u,
                   ctool_error_t *err)
 {
-  cleanup_free char *passwd = NULL;
-  cleanup_free char *group = NULL;
-  if (mounted_etc_text(spec, "/etc/passwd", &passwd, err) < 0 || mounted_etc_text(spec, "/etc/group", &group, err) < 0)
-    return -1;
-  return image_user_resolve_over(layer_dirs, passwd, group, user, u, err);
+  return resolve_user_over_mounts(layer_dirs, json_get_array(spec, "mounts"), user, u, err);
 }
 
 json_object *

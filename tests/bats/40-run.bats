@@ -104,6 +104,28 @@ setup() { containers_setup; }
   assert_nothing_left
 }
 
+@test "-u NAME resolves against a passwd and group mounted over the image's (a file, or a directory at /etc), as Podman" {
+  run -0 ctool run --rm "$IMAGE" cat /etc/passwd
+  printf '%s\nvolly:x:4321:4322::/home/volly:/bin/sh\n' "$output" > "$BATS_TEST_TMPDIR/passwd"
+  run -0 ctool run --rm "$IMAGE" cat /etc/group
+  printf '%s\nvollies:x:4322:\nextras:x:4400:volly\n' "$output" > "$BATS_TEST_TMPDIR/group"
+  # The image knows no volly: its own files say so.
+  run -125 --separate-stderr ctool run --rm -u volly "$IMAGE" true
+  assert_equal "$stderr" "ctool: unable to find user volly: no matching entries in passwd file"
+  run -0 ctool run --rm -u volly -v "$BATS_TEST_TMPDIR/passwd:/etc/passwd:ro" -v "$BATS_TEST_TMPDIR/group:/etc/group:ro" \
+    "$IMAGE" sh -c 'echo $(id -u):$(id -g):$(id -G):$HOME'
+  assert_output "4321:4322:4322 4400:/home/volly"
+  run -0 ctool run --rm -u volly:extras -v "$BATS_TEST_TMPDIR/passwd:/etc/passwd:ro" -v "$BATS_TEST_TMPDIR/group:/etc/group:ro" \
+    "$IMAGE" sh -c 'echo $(id -u):$(id -g)'
+  assert_output "4321:4400"
+  # A whole directory mounted at /etc.
+  mkdir "$BATS_TEST_TMPDIR/etc"
+  cp "$BATS_TEST_TMPDIR/passwd" "$BATS_TEST_TMPDIR/group" "$BATS_TEST_TMPDIR/etc/"
+  run -0 ctool run --rm -u volly -v "$BATS_TEST_TMPDIR/etc:/etc:ro" "$IMAGE" sh -c 'echo $(id -u):$(id -g)'
+  assert_output "4321:4322"
+  assert_nothing_left
+}
+
 @test "volumes: host paths rw and ro, named volumes made on demand, a missing host path is an error" {
   mkdir "$BATS_TEST_TMPDIR/data"
   echo from-host > "$BATS_TEST_TMPDIR/data/in"
