@@ -1,7 +1,11 @@
 /* ctool unshare [COMMAND...]: run a command as root in a user namespace
  * with the user's subordinate IDs mapped (and a mount namespace of its
- * own), as podman unshare does: to work on files that containers own. */
+ * own), as podman unshare does: to work on files that containers own.
+ * The pause process's namespace when one runs (pause.h), so that the
+ * containers' other namespaces can be entered from there (nsenter);
+ * else a new one mapped the same way (no process is started for it). */
 #include "commands.h"
+#include "pause.h"
 #include "userns.h"
 #include "util.h"
 
@@ -61,7 +65,10 @@ run_unshare(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGINT, &ignore, &old_int);
   sigaction(SIGQUIT, &ignore, &old_quit);
-  int ret = userns_run(&map, exec_in_userns, &job, err);
+  int userns_fd = map.single ? -1 : pause_userns_open_running(ctx->runroot, &map);
+  int ret = userns_run_in(userns_fd, &map, exec_in_userns, &job, err);
+  if (userns_fd >= 0)
+    close(userns_fd);
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGQUIT, &old_quit, NULL);
   return ret;

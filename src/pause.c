@@ -235,7 +235,8 @@ pause_spawn(const char *runroot, const struct idmap *map, struct pause_record *r
   if (msg_recv(sock, &m) != 1)
     return ctool_error_set(err, 0, "the pause process ended before it made its user namespace");
   if (m.errnum)
-    return ctool_error_set(err, m.errnum, "cannot create a user namespace (run 'ctool info' to see why and how to fix it)");
+    return ctool_error_set(err, m.errnum,
+                           "cannot create a user namespace (run 'ctool info' to see why and how to fix it)");
   pid_t pid = m.pid;
   if (userns_write_maps(pid, map, err) < 0)
     {
@@ -290,16 +291,19 @@ userns_open_locked(const char *runroot, const struct idmap *map, ctool_error_t *
 }
 
 int
-pause_userns_open(const char *runroot, const struct idmap *map, ctool_error_t *err)
+pause_userns_open_running(const char *runroot, const struct idmap *map)
 {
   struct pause_record r;
   bool stale;
-  if (record_read(runroot, &r))
-    {
-      int fd = record_userns(&r, map, &stale);
-      if (fd >= 0)
-        return fd;
-    }
+  return record_read(runroot, &r) ? record_userns(&r, map, &stale) : -1;
+}
+
+int
+pause_userns_open(const char *runroot, const struct idmap *map, ctool_error_t *err)
+{
+  int fd = pause_userns_open_running(runroot, map);
+  if (fd >= 0)
+    return fd;
   /* The runroot may be new (a tmpfs after a reboot). */
   if (mkdir_p(runroot, 0700, err) < 0)
     return -1;

@@ -33,6 +33,11 @@
  * userns_write_maps, or ctool-pause missing. */
 int pause_userns_open(const char *runroot, const struct idmap *map, ctool_error_t *err);
 
+/* The same, but only when one runs already (nothing is started): the
+ * fd, or -1. For the commands that may use the namespace but should
+ * leave no process behind (unshare). */
+int pause_userns_open_running(const char *runroot, const struct idmap *map);
+
 /* The PID of RUNROOT's pause process, or 0 when none runs. */
 pid_t pause_pid(const char *runroot);
 

@@ -738,13 +738,32 @@ child_fail(int sock, ctool_error_t *err)
   _exit((*err)->exit_code);
 }
 
+/* Into the user namespace JOIN_FD (already mapped as MAP) and a new
+ * mount namespace; no maps to wait for. */
+static void
+child_join(int join_fd, ctool_error_t *err)
+{
+  if (setns(join_fd, CLONE_NEWUSER) < 0)
+    ctool_error_set(err, errno, "cannot join the user namespace of the pause process");
+  else if (unshare(CLONE_NEWNS) < 0)
+    ctool_error_set(err, errno, "cannot create a mount namespace in the user namespace");
+}
+
 static __attribute__((noreturn)) void
-userns_child(int sock, pid_t parent, const struct idmap *map, int (*fn)(void *, ctool_error_t *), void *arg)
+userns_child(int sock, pid_t parent, int join_fd, const struct idmap *map, int (*fn)(void *, ctool_error_t *),
+             void *arg)
 {
   ctool_error_t err = NULL;
   struct sync_msg m;
 
-  if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+  if (join_fd >= 0)
+    {
+      child_join(join_fd, &err);
+      close(join_fd);
+      if (err)
+        child_fail(sock, &err);
+    }
+  else if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
     {
       ctool_error_set(&err, errno, "cannot create a user namespace (run 'ctool info' to see why and how to fix it)");
       child_fail(sock, &err);
@@ -801,6 +820,13 @@ kill_and_reap(pid_t pid)
 int
 userns_run(const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), void *arg, ctool_error_t *err)
 {
+  return userns_run_in(-1, map, fn, arg, err);
+}
+
+int
+userns_run_in(int userns_fd, const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), void *arg,
+              ctool_error_t *err)
+{
   int sv[2];
   struct sync_msg m;
 
@@ -819,7 +845,7 @@ userns_run(const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), vo
   if (pid == 0)
     {
       close(sv[0]);
-      userns_child(sv[1], parent, map, fn, arg);
+      userns_child(sv[1], parent, userns_fd, map, fn, arg);
     }
   close(sv[1]);
   cleanup_close int sock = sv[0];
@@ -833,7 +859,7 @@ userns_run(const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), vo
         return error_from_msg(&m, err);
       return ctool_error_set(err, 0, "the user namespace helper died before it was ready");
     }
-  if (userns_write_maps(pid, map, err) < 0)
+  if (userns_fd < 0 && userns_write_maps(pid, map, err) < 0)
     return kill_and_reap(pid);
   if (sync_send(sock, SYNC_GO, NULL) < 0)
     {

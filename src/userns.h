@@ -121,5 +121,9 @@ int userns_maps_end(struct userns_maps *m, ctool_error_t *err);
  * returned 0); an error FN reports reaches the caller as the error text. */
 int userns_run(const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), void *arg,
                ctool_error_t *err);
+/* The same in the existing user namespace USERNS_FD (mapped as MAP: the
+ * pause process's, pause.h) and a new mount namespace; -1: as userns_run. */
+int userns_run_in(int userns_fd, const struct idmap *map, int (*fn)(void *arg, ctool_error_t *err), void *arg,
+                  ctool_error_t *err);
 
 #endif

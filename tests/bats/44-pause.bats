@@ -145,3 +145,23 @@ need_subuid_range() {
   assert_output "$net"
   run -0 ctool rm -f -t 0 "$id"
 }
+
+@test "unshare joins the pause process's namespace when one runs (nsenter reaches a container's namespaces); it starts none" {
+  need_subuid_range
+  command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+  # No pause process: a namespace of its own, mapped the same, and none is left.
+  run -0 ctool unshare cat /proc/self/uid_map
+  local map_alone=$output
+  [ ! -e "$CTOOL_TEST_RUNROOT/pause.pid" ]
+  id=$(ctool run -d --network none "$IMAGE" sleep 1000)
+  pid=$(inspect_field "$id" .State.Pid)
+  run -0 ctool unshare readlink /proc/self/ns/user
+  assert_output "$(readlink "/proc/$(pause_pid)/ns/user")"
+  run -0 ctool unshare cat /proc/self/uid_map
+  assert_output "$map_alone"
+  run -0 ctool exec "$id" readlink /proc/self/ns/net
+  local net=$output
+  run -0 ctool unshare nsenter --net="/proc/$pid/ns/net" readlink /proc/self/ns/net
+  assert_output "$net"
+  run -0 ctool rm -f -t 0 "$id"
+}
