@@ -115,8 +115,8 @@ record_userns(const struct pause_record *r, const struct idmap *map, bool *stale
   if (fd < 0 || !record_alive(r))
     return -1;
   uid_t owner;
-  if (ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 || owner != getuid())
-    return -1;
+  if (ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 ? errno != ENOTTY && errno != EINVAL : owner != getuid())
+    return -1; /* (a kernel before 4.11 cannot tell: the start time has to do) */
   if (!proc_map_is(r->pid, "uid_map", map->uid, map->n_uid) || !proc_map_is(r->pid, "gid_map", map->gid, map->n_gid))
     {
       *stale = true;
@@ -278,9 +278,12 @@ userns_open_locked(const char *runroot, const struct idmap *map, ctool_error_t *
     }
   if (pause_spawn(runroot, map, &fresh, err) < 0)
     return -1;
-  if (stale && record_alive(&old))
+  /* The one replaced ends: a recorded process (PID and start time) is
+   * always ours, and only one may stay. */
+  if (old.pid > 0 && old.pid != fresh.pid && record_alive(&old))
     {
-      log_debug("pause: process %d has other ID maps (/etc/subuid or /etc/subgid changed): ended", (int) old.pid);
+      log_debug("pause: process %d replaced%s", (int) old.pid,
+                stale ? " (other ID maps: /etc/subuid or /etc/subgid changed)" : "");
       kill(old.pid, SIGKILL);
     }
   log_debug("pause: started process %d", (int) fresh.pid);

@@ -137,11 +137,6 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
   bool keep_id = json_get_bool(c->meta, META_KEEP_ID, false);
   if (idmap_for_user(&p->map, keep_id, err) < 0)
     return -1;
-  /* The usual map is the pause process's: no setuid helper per start.
-   * keep-id's and a single-ID map (written without helpers) get a user
-   * namespace of their own. */
-  if (!keep_id && !p->map.single && (p->userns_fd = pause_userns_open(ctx->runroot, &p->map, err)) < 0)
-    return -1;
   struct overlay_choice choice;
   const char *overlay_wanted = ctx->config ? config_str(ctx->config, CONFIG_OVERLAY_MODE) : NULL;
   const char *overlay_origin = ctx->config ? config_origin(ctx->config, CONFIG_OVERLAY_MODE) : NULL;
@@ -158,6 +153,11 @@ prepare(const struct cli_ctx *ctx, const struct container *c, struct prepared *p
       strv_push(&p->lower, l);
     }
   if (ctr_net_check_ports(c, err) < 0)
+    return -1;
+  /* Last, once the start may go ahead: the usual map is the pause
+   * process's (no setuid helper per start). keep-id's and a single-ID map
+   * (written without helpers) get a user namespace of their own. */
+  if (!keep_id && !p->map.single && (p->userns_fd = pause_userns_open(ctx->runroot, &p->map, err)) < 0)
     return -1;
   set_console_size(p->spec);
   p->upper = xasprintf("%s/upper", c->dir);
