@@ -7,7 +7,11 @@
 #include "start.h"
 #include "util.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* The container ended while attached but its code did not come through
  * (its monitor was killed): the recorded one, as wait would report. */
@@ -24,6 +28,29 @@ recorded_exit(struct container *c)
   return st.exit_code >= 0 ? st.exit_code : EXIT_CTOOL_ERROR;
 }
 
+/* Attach to C (running as ST says) until it exits (its code) or the
+ * detach keys (0, *DETACHED). */
+static int
+attach_until_end(struct container *c, const struct ctr_state *st, bool no_stdin, bool sig_proxy,
+                 const unsigned char *keys, size_t n_keys, bool *detached, ctool_error_t *err)
+{
+  struct attach_opts o = {
+    .rundir = c->rundir,
+    .tty = json_get_bool(c->meta, META_TTY, false),
+    .send_stdin = json_get_bool(c->meta, META_INTERACTIVE, false) && !no_stdin,
+    .sig_proxy = sig_proxy,
+    .pid = st->pid,
+    .keys = keys,
+    .n_keys = n_keys,
+  };
+  enum attach_end end;
+  int code = 0;
+  if (attach_run(&o, &end, &code, err) < 0)
+    return ctool_error_prefix(err, "attach to %s", c->name);
+  *detached = end == ATTACH_DETACHED;
+  return end == ATTACH_ENDED ? code : end == ATTACH_LOST ? recorded_exit(c) : 0;
+}
+
 static int
 attach_container(struct container *c, struct cli_args *args, const unsigned char *keys, size_t n_keys,
                  ctool_error_t *err)
@@ -34,20 +61,45 @@ attach_container(struct container *c, struct cli_args *args, const unsigned char
   if (!status_is_live(st.status))
     return ctool_error_set(err, 0, "you can only attach to running containers: %s is %s", c->name,
                            ctr_status_name(st.status));
-  struct attach_opts o = {
-    .rundir = c->rundir,
-    .tty = json_get_bool(c->meta, META_TTY, false),
-    .send_stdin = json_get_bool(c->meta, META_INTERACTIVE, false) && !cli_flag(args, "no-stdin"),
-    .sig_proxy = !cli_given(args, "sig-proxy") || cli_flag(args, "sig-proxy"),
-    .pid = st.pid,
-    .keys = keys,
-    .n_keys = n_keys,
-  };
-  enum attach_end end;
-  int code = 0;
-  if (attach_run(&o, &end, &code, err) < 0)
-    return ctool_error_prefix(err, "attach to %s", c->name);
-  return end == ATTACH_ENDED ? code : end == ATTACH_LOST ? recorded_exit(c) : 0;
+  bool detached;
+  return attach_until_end(c, &st, cli_flag(args, "no-stdin"),
+                          !cli_given(args, "sig-proxy") || cli_flag(args, "sig-proxy"), keys, n_keys, &detached,
+                          err);
+}
+
+/* Until the process PID that started at START is gone (at most TIMEOUT_MS). */
+static void
+wait_process_gone(pid_t pid, unsigned long long start, int timeout_ms)
+{
+  int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return;
+  if (proc_same(pid, start))
+    {
+      struct pollfd p = { .fd = pidfd, .events = POLLIN };
+      while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+        ;
+    }
+  close(pidfd);
+}
+
+int
+attach_started_container(struct container *c, const char *keys_spec, bool sig_proxy, ctool_error_t *err)
+{
+  unsigned char keys[DETACH_KEYS_MAX];
+  size_t n_keys;
+  if (detach_keys_parse(keys_spec ? keys_spec : DETACH_KEYS_DEFAULT, keys, &n_keys, err) < 0)
+    return -1;
+  struct ctr_state st;
+  if (container_state(c, &st, err) < 0)
+    return -1;
+  bool detached = false;
+  int code = attach_until_end(c, &st, false, sig_proxy, keys, n_keys, &detached, err);
+  /* An --rm container goes with its monitor (which runs ctool rm): as
+   * the foreground run, return once it is gone. */
+  if (code >= 0 && !detached && json_get_bool(c->meta, META_RM, false) && st.monitor_pid > 0)
+    wait_process_gone(st.monitor_pid, st.monitor_start, 30000);
+  return code;
 }
 
 static int

@@ -1,4 +1,5 @@
 /* ctool run, create, start, restart */
+#include "attach.h"
 #include "commands.h"
 #include "container.h"
 #include "create.h"
@@ -33,11 +34,19 @@ run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   struct run_opts o;
   if (run_opts_parse(args, true, ctx->config, &o, err) < 0)
     return -1;
+  /* -it, as Podman: the container runs under its monitor and ctool
+   * attaches, so that the detach keys can leave it running. */
+  bool attach = o.interactive && o.tty && !o.detach;
+  unsigned char keys[DETACH_KEYS_MAX];
+  size_t n_keys;
+  if (o.detach_keys && detach_keys_parse(o.detach_keys, keys, &n_keys, err) < 0)
+    return -1;
   struct container *c = NULL;
   if (container_create_from_opts(ctx, &o, &c, err) < 0)
     return -1;
   log_debug("run: container %.12s created: %.2f ms", c->id, (double) (time_now_ns() - t0) / 1e6);
-  struct start_opts so = { .detach = o.detach, .interactive = o.interactive, .sig_proxy = o.sig_proxy };
+  struct start_opts so = { .detach = o.detach || attach, .interactive = o.interactive, .sig_proxy = o.sig_proxy,
+                           .wait_attach = attach };
   int code = 0;
   if (container_start(ctx, c, &so, &code, err) < 0)
     {
@@ -54,6 +63,8 @@ run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
     }
   if (o.detach)
     printf("%s\n", c->id);
+  if (attach)
+    code = attach_started_container(c, o.detach_keys, o.sig_proxy, err);
   container_free(c);
   return o.detach ? 0 : code;
 }

@@ -68,6 +68,15 @@ attach_server_listen(struct attach_server *s, const char *dir, int input_fd, int
   return ret;
 }
 
+bool
+attach_server_has_clients(const struct attach_server *s)
+{
+  for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
+    if (s->clients[i] >= 0)
+      return true;
+  return false;
+}
+
 int
 attach_server_pollfds(const struct attach_server *s, struct pollfd *p)
 {

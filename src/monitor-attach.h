@@ -51,6 +51,8 @@ int attach_server_listen(struct attach_server *s, const char *dir, int input_fd,
 int attach_server_pollfds(const struct attach_server *s, struct pollfd *p);
 /* Serve what poll found on the descriptors attach_server_pollfds added. */
 void attach_server_handle(struct attach_server *s, const struct pollfd *p, int n);
+/* Some client is attached. */
+bool attach_server_has_clients(const struct attach_server *s);
 /* Send output of STREAM (ATTACH_STDOUT, ATTACH_STDERR) to every client. */
 void attach_server_send(struct attach_server *s, int stream, const char *data, size_t len);
 /* The container is gone: tell the clients its exit code, close and remove

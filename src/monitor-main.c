@@ -11,9 +11,13 @@
  * `ctool attach` gets the output live and, with --hold-fd (-i), passes
  * stdin in.
  *
+ * With --wait-attach MS (ctool run -it, which attaches at once) the
+ * output stays unread, and the exit unannounced, until the first client
+ * is there or MS milliseconds have passed: it misses nothing.
+ *
  * Usage: ctool-monitor --pid PID [--exit-dir DIR --started NS] [--log FILE [--log-size-max BYTES]]
  *          [--stdout-fd FD --stderr-fd FD | --console-fd FD] [--hold-fd FD]
- *          [--attach-dir DIR]
+ *          [--attach-dir DIR [--wait-attach MS]]
  *          [--ready-fd FD] [-- CLEANUP-COMMAND ARG...] */
 #include "cgroup-record.h"
 #include "exit-record.h"
@@ -31,6 +35,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct stream {
@@ -48,6 +53,7 @@ struct monitor {
   int hold_fd, ready_fd;
   bool console;               /* out.fd is a pty master */
   const char *attach_dir;
+  long wait_attach_ms;        /* --wait-attach: hold the output for the first client */
   struct attach_server attach;
   char **cleanup;
 };
@@ -114,6 +120,8 @@ parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
         }
       else if (strcmp(a, "--attach-dir") == 0)
         m->attach_dir = v;
+      else if (strcmp(a, "--wait-attach") == 0)
+        m->wait_attach_ms = strtol(v, NULL, 10);
       else if (strcmp(a, "--stderr-fd") == 0)
         m->err.fd = parse_fd(v);
       else if (strcmp(a, "--hold-fd") == 0)
@@ -126,6 +134,14 @@ parse_args(int argc, char **argv, struct monitor *m, const char **log_path)
   return m->pid > 0 ? 0 : -1;
 }
 
+static int64_t
+now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Wait for the container while copying its output to the log. */
 static int
 monitor_loop(struct monitor *m)
@@ -133,14 +149,17 @@ monitor_loop(struct monitor *m)
   int pidfd = (int) syscall(SYS_pidfd_open, m->pid, 0);
   int status = 0;
   bool exited = false;
-  while (!exited || m->out.fd >= 0 || m->err.fd >= 0)
+  /* --wait-attach: nothing is read before the first client comes. */
+  bool holding = m->wait_attach_ms > 0 && m->attach.listen_fd >= 0;
+  int64_t hold_until = holding ? now_ms() + m->wait_attach_ms : 0;
+  while (holding || !exited || m->out.fd >= 0 || m->err.fd >= 0)
     {
       struct pollfd p[4 + ATTACH_CLIENTS_MAX];
       int n = 0;
       struct stream *which[3] = { NULL, NULL, NULL };
-      if (m->out.fd >= 0)
+      if (m->out.fd >= 0 && !holding)
         which[n] = &m->out, p[n++] = (struct pollfd){ .fd = m->out.fd, .events = POLLIN };
-      if (m->err.fd >= 0)
+      if (m->err.fd >= 0 && !holding)
         which[n] = &m->err, p[n++] = (struct pollfd){ .fd = m->err.fd, .events = POLLIN };
       if (!exited && pidfd >= 0)
         p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
@@ -150,9 +169,22 @@ monitor_loop(struct monitor *m)
        * the container is gone, give its output a second to drain: a
        * process outside it may hold the pipe. */
       int timeout = exited ? 1000 : (pidfd < 0 ? 200 : -1);
+      if (holding)
+        {
+          int64_t left = hold_until - now_ms();
+          timeout = left <= 0 ? 0 : (timeout < 0 || left < timeout ? (int) left : timeout);
+        }
       int r = poll(p, (nfds_t) n, timeout);
       if (r < 0 && errno != EINTR)
         break;
+      if (holding)
+        {
+          attach_server_handle(&m->attach, p + first_attach, n - first_attach);
+          holding = !attach_server_has_clients(&m->attach) && now_ms() < hold_until;
+          if (!exited && waitpid(m->pid, &status, WNOHANG) == m->pid)
+            exited = true;
+          continue;
+        }
       if (r == 0 && exited)
         break;
       for (int i = 0; i < first_attach; i++)

@@ -109,6 +109,11 @@ grandchild(const struct monitor_params *p, const char *monitor_path, int report_
     {
       strv_push(&argv, "--attach-dir");
       strv_push(&argv, p->attach_dir);
+      if (p->wait_attach_ms > 0)
+        {
+          strv_push(&argv, "--wait-attach");
+          strv_push(&argv, xasprintf("%ld", p->wait_attach_ms));
+        }
     }
   if (p->tty)
     {

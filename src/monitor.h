@@ -27,6 +27,8 @@ struct monitor_params {
   const char *log_path;     /* ROOT/containers/ID/ctr.log; NULL: output dropped */
   int64_t log_size_max;     /* the most bytes the log may hold (logfile.h); <= 0: no limit */
   const char *attach_dir;   /* where the attach socket goes (monitor-attach.h); NULL: none */
+  long wait_attach_ms;      /* > 0: hold output and exit for the first attach client
+                               that long (run -it attaches at once) */
   const char *exit_dir;     /* where the exit record goes; NULL: none */
   int64_t started;          /* this run's start, ns */
   char *const *cleanup;     /* command the monitor execs at the end, or NULL */

@@ -63,9 +63,12 @@ const struct cli_option run_create_options[] = {
   { NULL },
 };
 
-/* run has two more: -d and --sig-proxy. */
+/* run has three more: -d, --detach-keys and --sig-proxy. */
 const struct cli_option run_only_options[] = {
   { "detach", 'd', OPT_BOOL, NULL, "Run in the background and print the container ID", NULL },
+  { "detach-keys", 0, OPT_STRING, "KEYS",
+    "With -it: keys that detach and leave the container running (default ctrl-p,ctrl-q; \"\": none)",
+    COMPLETE_NONE },
   { "sig-proxy", 0, OPT_BOOL, NULL, "Forward signals to the container (default true)", NULL },
   CREATE_OPTIONS,
   { NULL },
@@ -197,6 +200,7 @@ run_opts_parse(const struct cli_args *args, bool is_run, const struct ctool_conf
   o->rm = cli_flag(args, "rm");
   o->detach = is_run && cli_flag(args, "detach");
   o->sig_proxy = is_run ? (!cli_given(args, "sig-proxy") || cli_flag(args, "sig-proxy")) : true;
+  o->detach_keys = is_run && cli_given(args, "detach-keys") ? cli_str(args, "detach-keys") : NULL;
   o->interactive = cli_flag(args, "interactive");
   o->tty = cli_flag(args, "tty");
   o->env = cli_list(args, "env");

@@ -15,6 +15,7 @@ struct run_opts {
   char *const *command;       /* positionals after IMAGE (may be empty) */
   const char *name;
   bool rm, detach, interactive, tty, sig_proxy;
+  const char *detach_keys;    /* run --detach-keys; NULL: the default */
   char *const *env;           /* -e KEY=VALUE, KEY, KEY* */
   char *const *env_files;
   const char *workdir;
@@ -51,7 +52,7 @@ struct run_opts {
   const char *cgroup_manager;  /* --cgroup-manager, "disabled" for --cgroups=disabled; NULL: default */
 };
 
-/* The options of create; run has these plus -d and --sig-proxy. */
+/* The options of create; run has these plus -d, --detach-keys and --sig-proxy. */
 extern const struct cli_option run_create_options[];
 extern const struct cli_option run_only_options[];
 

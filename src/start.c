@@ -268,6 +268,7 @@ start_detached(const struct cli_ctx *ctx, struct container *c, struct prepared *
     .log_path = log_path,
     .log_size_max = json_get_int(c->meta, META_LOG_SIZE_MAX, -1),
     .attach_dir = c->rundir,
+    .wait_attach_ms = o->wait_attach ? 10000 : 0,
     .exit_dir = c->dir,
     .started = started,
     .cleanup = cleanup,

@@ -14,6 +14,8 @@ struct start_opts {
   bool detach;       /* return once it runs; a monitor stays with it */
   bool interactive;  /* pass stdin (foreground), keep one open (detached) */
   bool sig_proxy;    /* foreground: forward signals */
+  bool wait_attach;  /* detached, and the caller attaches at once (run -it):
+                        the monitor holds its output and exit for it */
 };
 
 /* Start C, which must not be running. Foreground: wait for it, record

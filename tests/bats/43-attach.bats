@@ -96,3 +96,35 @@ setup() { containers_setup; }
   run -0 ctool rm shell
   assert_nothing_left
 }
+
+@test "run -it: the detach keys leave the container running; attach takes it back; --rm goes at the exit, with its code" {
+  local ctool_cmd=("$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT")
+  # Its code, its first output (nothing is lost before ctool attaches), a
+  # terminal of our size, and an --rm container is gone when run returns.
+  run -3 "$BATS_TEST_DIRNAME/pty-run.py" --expect 'first-line' --send 'stty size; echo hi-$((6*7))\r' --expect 'hi-42' \
+    --send 'exit 3\r' -- "${ctool_cmd[@]}" run -it --rm "$IMAGE" sh -c 'echo first-line; exec sh'
+  assert_output --partial '31 97'
+  assert_nothing_left
+  run -7 "$BATS_TEST_DIRNAME/pty-run.py" -- "${ctool_cmd[@]}" run -it --rm "$IMAGE" sh -c 'echo at-once; exit 7'
+  assert_output --partial at-once
+  assert_nothing_left
+  # ctrl-p,ctrl-q: ctool returns 0, the container runs on under its monitor.
+  run -0 "$BATS_TEST_DIRNAME/pty-run.py" --send 'echo one-$((1+1))\r' --expect 'one-2' --send '\x10\x11' \
+    -- "${ctool_cmd[@]}" run -it --rm --name away "$IMAGE" sh
+  [ "$(inspect_field away .State.Status)" = running ]
+  run -4 "$BATS_TEST_DIRNAME/pty-run.py" --send 'echo back-$((2+2))\r' --expect 'back-4' --send 'exit 4\r' \
+    -- "${ctool_cmd[@]}" attach away
+  # --rm: its monitor removes it once it has exited.
+  wait_until 10 eval '[ -z "$(ctool ps -a -q --filter name=away)" ]' || fail "away was not removed"
+  # Other detach keys; bad ones are refused before anything is made.
+  run -0 "$BATS_TEST_DIRNAME/pty-run.py" --send 'echo k\r' --expect 'k' --send 'qx' \
+    -- "${ctool_cmd[@]}" run -it --detach-keys=q,x --name keys "$IMAGE" sh
+  [ "$(inspect_field keys .State.Status)" = running ]
+  # Stdin that is no terminal still reaches the command (as Podman).
+  run -5 bash -c 'printf "echo from-stdin\nexit 5\n" | "$@"' _ "${ctool_cmd[@]}" run -it --rm "$IMAGE" sh
+  assert_output --partial from-stdin
+  run -125 --separate-stderr ctool run -it --detach-keys=ctrl-1 "$IMAGE" sh
+  [[ "$stderr" == "ctool: "*"ctrl-1"* ]] || fail "unexpected error: $stderr"
+  run -0 ctool rm -f -t 0 keys
+  assert_nothing_left
+}
