@@ -37,12 +37,13 @@ enum attach_end {
  * attachable). */
 int attach_run(const struct attach_opts *o, enum attach_end *end, int *exit_code, ctool_error_t *err);
 
-/* ctool run -it: attach, as ctool attach does, to container C just
- * started detached for it (start_opts.wait_attach), with the detach keys
- * KEYS_SPEC (NULL: the default). Its exit code, 0 when detached, or -1
- * with err. An --rm container is removed when this returns after its
- * exit. */
+/* ctool run -it, start -ai: attach, as ctool attach does, to container C
+ * just started detached for it (start_opts.wait_attach), with the detach
+ * keys KEYS_SPEC (NULL: the default), passing stdin when SEND_STDIN. Its
+ * exit code, 0 when detached, or -1 with err. An --rm container is
+ * removed when this returns after its exit. */
 struct container;
-int attach_started_container(struct container *c, const char *keys_spec, bool sig_proxy, ctool_error_t *err);
+int attach_started_container(struct container *c, const char *keys_spec, bool send_stdin, bool sig_proxy,
+                             ctool_error_t *err);
 
 #endif

@@ -31,13 +31,13 @@ recorded_exit(struct container *c)
 /* Attach to C (running as ST says) until it exits (its code) or the
  * detach keys (0, *DETACHED). */
 static int
-attach_until_end(struct container *c, const struct ctr_state *st, bool no_stdin, bool sig_proxy,
+attach_until_end(struct container *c, const struct ctr_state *st, bool send_stdin, bool sig_proxy,
                  const unsigned char *keys, size_t n_keys, bool *detached, ctool_error_t *err)
 {
   struct attach_opts o = {
     .rundir = c->rundir,
     .tty = json_get_bool(c->meta, META_TTY, false),
-    .send_stdin = json_get_bool(c->meta, META_INTERACTIVE, false) && !no_stdin,
+    .send_stdin = send_stdin,
     .sig_proxy = sig_proxy,
     .pid = st->pid,
     .keys = keys,
@@ -62,7 +62,7 @@ attach_container(struct container *c, struct cli_args *args, const unsigned char
     return ctool_error_set(err, 0, "you can only attach to running containers: %s is %s", c->name,
                            ctr_status_name(st.status));
   bool detached;
-  return attach_until_end(c, &st, cli_flag(args, "no-stdin"),
+  return attach_until_end(c, &st, json_get_bool(c->meta, META_INTERACTIVE, false) && !cli_flag(args, "no-stdin"),
                           !cli_given(args, "sig-proxy") || cli_flag(args, "sig-proxy"), keys, n_keys, &detached,
                           err);
 }
@@ -84,7 +84,8 @@ wait_process_gone(pid_t pid, unsigned long long start, int timeout_ms)
 }
 
 int
-attach_started_container(struct container *c, const char *keys_spec, bool sig_proxy, ctool_error_t *err)
+attach_started_container(struct container *c, const char *keys_spec, bool send_stdin, bool sig_proxy,
+                         ctool_error_t *err)
 {
   unsigned char keys[DETACH_KEYS_MAX];
   size_t n_keys;
@@ -94,7 +95,7 @@ attach_started_container(struct container *c, const char *keys_spec, bool sig_pr
   if (container_state(c, &st, err) < 0)
     return -1;
   bool detached = false;
-  int code = attach_until_end(c, &st, false, sig_proxy, keys, n_keys, &detached, err);
+  int code = attach_until_end(c, &st, send_stdin, sig_proxy, keys, n_keys, &detached, err);
   /* An --rm container goes with its monitor (which runs ctool rm): as
    * the foreground run, return once it is gone. */
   if (code >= 0 && !detached && json_get_bool(c->meta, META_RM, false) && st.monitor_pid > 0)

@@ -64,7 +64,7 @@ run_run(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
   if (o.detach)
     printf("%s\n", c->id);
   if (attach)
-    code = attach_started_container(c, o.detach_keys, o.sig_proxy, err);
+    code = attach_started_container(c, o.detach_keys, true, o.sig_proxy, err);
   container_free(c);
   return o.detach ? 0 : code;
 }
@@ -86,6 +86,7 @@ run_create(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 struct start_request {
   struct cli_ctx *ctx;
   bool attach, interactive;
+  const char *detach_keys;  /* --detach-keys, NULL: the default */
   int code;  /* the container's exit code, when attached */
 };
 
@@ -99,16 +100,22 @@ start_one(struct container *c, void *data, ctool_error_t *err)
     return -1;
   if (status_is_live(st.status))
     return 0;
+  /* -ai with a terminal, as run -it: under the monitor, attached, so
+   * that the detach keys can leave it running. */
+  bool attach_tty = r->attach && r->interactive && json_get_bool(c->meta, META_TTY, false);
   struct start_opts so = {
-    .detach = !r->attach,
+    .detach = !r->attach || attach_tty,
     .interactive = r->interactive || (!r->attach && json_get_bool(c->meta, META_INTERACTIVE, false)),
     .sig_proxy = true,
+    .wait_attach = attach_tty,
   };
   if (container_start(r->ctx, c, &so, &r->code, err) < 0)
     {
       doctor_explain_failure(r->ctx, err);
       return -1;
     }
+  if (attach_tty && (r->code = attach_started_container(c, r->detach_keys, true, true, err)) < 0)
+    return -1;
   return 0;
 }
 
@@ -116,7 +123,12 @@ static int
 run_start(struct cli_ctx *ctx, struct cli_args *args, ctool_error_t *err)
 {
   struct start_request r = { .ctx = ctx, .attach = cli_flag(args, "attach"),
-                             .interactive = cli_flag(args, "interactive") };
+                             .interactive = cli_flag(args, "interactive"),
+                             .detach_keys = cli_given(args, "detach-keys") ? cli_str(args, "detach-keys") : NULL };
+  unsigned char keys[DETACH_KEYS_MAX];
+  size_t n_keys;
+  if (r.detach_keys && detach_keys_parse(r.detach_keys, keys, &n_keys, err) < 0)
+    return -1;
   size_t n = cli_nargs(args);
   if (r.attach && n > 1)
     return ctool_error_set(err, 0, "you cannot start and attach multiple containers at once");
@@ -190,6 +202,9 @@ const struct cli_command cmd_create = { .name = "create", CREATE_COMMAND };
 
 static const struct cli_option start_options[] = {
   { "attach", 'a', OPT_BOOL, NULL, "Attach to the container's output and wait for it", NULL },
+  { "detach-keys", 0, OPT_STRING, "KEYS",
+    "With -ai and a terminal: keys that detach and leave it running (default ctrl-p,ctrl-q; \"\": none)",
+    COMPLETE_NONE },
   { "interactive", 'i', OPT_BOOL, NULL, "Pass stdin to the container (with --attach)", NULL },
   { NULL },
 };

@@ -128,3 +128,20 @@ setup() { containers_setup; }
   run -0 ctool rm -f -t 0 keys
   assert_nothing_left
 }
+
+@test "start -ai of a container with a terminal: as run -it, the detach keys leave it running" {
+  local ctool_cmd=("$CTOOL" --root "$CTOOL_TEST_ROOT" --runroot "$CTOOL_TEST_RUNROOT")
+  ctool create -it --name box "$IMAGE" sh >/dev/null
+  run -0 "$BATS_TEST_DIRNAME/pty-run.py" --send 'echo in-$((3*3))\r' --expect 'in-9' --send '\x10\x11' \
+    -- "${ctool_cmd[@]}" start -ai box
+  [ "$(inspect_field box .State.Status)" = running ]
+  run -6 "$BATS_TEST_DIRNAME/pty-run.py" --send 'exit 6\r' -- "${ctool_cmd[@]}" attach box
+  [ "$(inspect_field box .State.ExitCode)" = 6 ]
+  # Again, to its end: the exit code comes back.
+  run -2 "$BATS_TEST_DIRNAME/pty-run.py" --send 'exit 2\r' -- "${ctool_cmd[@]}" start -ai box
+  run -125 --separate-stderr ctool start -ai --detach-keys=ctrl-1 box
+  [[ "$stderr" == "ctool: "*"ctrl-1"* ]] || fail "unexpected error: $stderr"
+  [ "$(inspect_field box .State.Status)" = exited ]
+  run -0 ctool rm box
+  assert_nothing_left
+}
