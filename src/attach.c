@@ -1,6 +1,7 @@
 #include "attach.h"
 #include "fsutil.h"
 #include "monitor-attach.h"
+#include "tty-raw.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -15,7 +16,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <unistd.h>
 
 int
@@ -51,9 +51,7 @@ struct client {
   int sock, sfd;
   bool in_open;
   size_t matched;            /* detach keys typed so far (held back) */
-  bool raw;
-  int raw_fd;
-  struct termios saved;
+  struct tty_raw tty;
 };
 
 static int
@@ -97,23 +95,6 @@ send_winsize(struct client *c)
     return;
   uint16_t rc[2] = { ws.ws_row, ws.ws_col };
   send_msg(c, ATTACH_RESIZE, rc, sizeof rc);
-}
-
-/* As the foreground relay: fully raw when our keys go to the container's
- * terminal, else only output processing off. */
-static void
-set_raw(struct client *c)
-{
-  bool input = c->o->send_stdin;
-  c->raw_fd = input ? STDIN_FILENO : STDOUT_FILENO;
-  if (!isatty(c->raw_fd) || tcgetattr(c->raw_fd, &c->saved) < 0)
-    return;
-  struct termios raw = c->saved;
-  if (input)
-    cfmakeraw(&raw);
-  else
-    raw.c_oflag &= ~(tcflag_t) OPOST;
-  c->raw = tcsetattr(c->raw_fd, TCSADRAIN, &raw) == 0;
 }
 
 /* Our stdin, with the detach keys held back while they match; true when
@@ -243,12 +224,11 @@ attach_run(const struct attach_opts *o, enum attach_end *end, int *exit_code, ct
   if (o->tty)
     {
       send_winsize(&c);
-      set_raw(&c);
+      tty_raw_enter(&c.tty, o->send_stdin);
     }
   int ret = client_loop(&c, end, exit_code);
   int e = errno;
-  if (c.raw)
-    tcsetattr(c.raw_fd, TCSADRAIN, &c.saved);
+  tty_raw_leave(&c.tty);
   if (c.sfd >= 0)
     close(c.sfd);
   close(c.sock);

@@ -1,6 +1,7 @@
 #include "foreground.h"
 #include "fsutil.h"
 #include "logfile.h"
+#include "tty-raw.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 /* Signals a user may send to ctool that belong to the container. */
@@ -31,9 +31,7 @@ struct relay {
   int out_fd, err_fd;     /* output pipes still open, else -1 */
   int log_fd;
   struct log_stream out_log, err_log;
-  bool raw;
-  int raw_fd;
-  struct termios saved;
+  struct tty_raw tty;
 };
 
 static void
@@ -42,34 +40,6 @@ copy_winsize(int console_fd)
   struct winsize ws;
   if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
     ioctl(console_fd, TIOCSWINSZ, &ws);
-}
-
-/* With our stdin going to the container: the user's terminal fully raw,
- * so that every key reaches the container's pty (Ctrl-C too). Without:
- * only output processing off, so that Ctrl-C still interrupts ctool
- * (which forwards it). Either way the container's own pty already turned
- * \n into \r\n once. */
-static void
-set_raw(struct relay *r, bool input)
-{
-  r->raw_fd = input ? STDIN_FILENO : STDOUT_FILENO;
-  if (!isatty(r->raw_fd) || tcgetattr(r->raw_fd, &r->saved) < 0)
-    return;
-  struct termios raw = r->saved;
-  if (input)
-    cfmakeraw(&raw);
-  else
-    raw.c_oflag &= ~(tcflag_t) OPOST;
-  if (tcsetattr(r->raw_fd, TCSADRAIN, &raw) == 0)
-    r->raw = true;
-}
-
-static void
-restore_tty(struct relay *r)
-{
-  if (r->raw)
-    tcsetattr(r->raw_fd, TCSADRAIN, &r->saved);
-  r->raw = false;
 }
 
 /* Copy what is readable on FROM to TO; false at EOF or error. */
@@ -271,12 +241,12 @@ foreground_wait(pid_t pid, const struct foreground_opts *o, const sigset_t *old,
   if (o->console_fd >= 0)
     {
       copy_winsize(o->console_fd);
-      set_raw(&r, o->stdin_to_tty);
+      tty_raw_enter(&r.tty, o->stdin_to_tty);
       int fl = fcntl(o->console_fd, F_GETFL);
       fcntl(o->console_fd, F_SETFL, fl | O_NONBLOCK);
     }
   int ret = relay_loop(&r);
-  restore_tty(&r);
+  tty_raw_leave(&r.tty);
   close(r.sfd);
   sigaction(SIGPIPE, &old_pipe, NULL);
   foreground_restore_signals(old);
