@@ -7,10 +7,7 @@
 #include "start.h"
 #include "util.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The container ended while attached but its code did not come through
@@ -67,22 +64,6 @@ attach_container(struct container *c, struct cli_args *args, const unsigned char
                           err);
 }
 
-/* Until the process PID that started at START is gone (at most TIMEOUT_MS). */
-static void
-wait_process_gone(pid_t pid, unsigned long long start, int timeout_ms)
-{
-  int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0)
-    return;
-  if (proc_same(pid, start))
-    {
-      struct pollfd p = { .fd = pidfd, .events = POLLIN };
-      while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
-        ;
-    }
-  close(pidfd);
-}
-
 int
 attach_started_container(struct container *c, const char *keys_spec, bool send_stdin, bool sig_proxy,
                          ctool_error_t *err)
@@ -99,7 +80,14 @@ attach_started_container(struct container *c, const char *keys_spec, bool send_s
   /* An --rm container goes with its monitor (which runs ctool rm): as
    * the foreground run, return once it is gone. */
   if (code >= 0 && !detached && json_get_bool(c->meta, META_RM, false) && st.monitor_pid > 0)
-    wait_process_gone(st.monitor_pid, st.monitor_start, 30000);
+    {
+      int fd = pidfd_open_same(st.monitor_pid, st.monitor_start);
+      if (fd >= 0)
+        {
+          pidfd_wait(fd, 30000);
+          close(fd);
+        }
+    }
   return code;
 }
 

@@ -65,14 +65,6 @@ record_read(const char *runroot, struct pause_record *r)
   return true;
 }
 
-/* R's process is still the one recorded. */
-static bool
-record_alive(const struct pause_record *r)
-{
-  unsigned long long now;
-  return proc_start_time(r->pid, &now) == 0 && now == r->start;
-}
-
 /* The ranges of /proc/PID/FILE are exactly SIDE (in any order). */
 static bool
 proc_map_is(pid_t pid, const char *file, const struct idmap_range *side, size_t n)
@@ -112,7 +104,7 @@ record_userns(const struct pause_record *r, const struct idmap *map, bool *stale
   snprintf(path, sizeof path, "/proc/%d/ns/user", (int) r->pid);
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   /* Checked after the open: the fd is then that process's namespace. */
-  if (fd < 0 || !record_alive(r))
+  if (fd < 0 || !proc_same(r->pid, r->start))
     return -1;
   uid_t owner;
   if (ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 ? errno != ENOTTY && errno != EINVAL : owner != getuid())
@@ -280,7 +272,7 @@ userns_open_locked(const char *runroot, const struct idmap *map, ctool_error_t *
     return -1;
   /* The one replaced ends: a recorded process (PID and start time) is
    * always ours, and only one may stay. */
-  if (old.pid > 0 && old.pid != fresh.pid && record_alive(&old))
+  if (old.pid > 0 && old.pid != fresh.pid && proc_same(old.pid, old.start))
     {
       log_debug("pause: process %d replaced%s", (int) old.pid,
                 stale ? " (other ID maps: /etc/subuid or /etc/subgid changed)" : "");
@@ -321,7 +313,7 @@ pid_t
 pause_pid(const char *runroot)
 {
   struct pause_record r;
-  return record_read(runroot, &r) && record_alive(&r) ? r.pid : 0;
+  return record_read(runroot, &r) && proc_same(r.pid, r.start) ? r.pid : 0;
 }
 
 int
@@ -336,7 +328,7 @@ pause_stop(const char *runroot, bool *stopped, ctool_error_t *err)
   if (lock < 0)
     return -1;
   struct pause_record r;
-  if (record_read(runroot, &r) && record_alive(&r) && kill(r.pid, SIGKILL) == 0 && stopped)
+  if (record_read(runroot, &r) && proc_same(r.pid, r.start) && kill(r.pid, SIGKILL) == 0 && stopped)
     *stopped = true;
   cleanup_free char *path = runroot_file(runroot, PAUSE_PID_FILE);
   if (unlink(path) < 0 && errno != ENOENT)

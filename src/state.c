@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +90,34 @@ proc_same(pid_t pid, unsigned long long start)
 {
   unsigned long long now;
   return proc_start_time(pid, &now) == 0 && now == start;
+}
+
+int
+pidfd_open_same(pid_t pid, unsigned long long start)
+{
+  int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return -1;
+  if (!proc_same(pid, start))
+    {
+      close(fd);
+      errno = ESRCH;
+      return -1;
+    }
+  return fd;
+}
+
+bool
+pidfd_wait(int fd, int ms)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  for (;;)
+    {
+      int r = poll(&p, 1, ms);
+      if (r < 0 && errno == EINTR)
+        continue;
+      return r > 0;
+    }
 }
 
 void

@@ -52,6 +52,13 @@ int ctr_status_parse(const char *name);
 int proc_start_time(pid_t pid, unsigned long long *out);
 /* True when PID exists and started at START (so it is the same process). */
 bool proc_same(pid_t pid, unsigned long long start);
+/* A pidfd of PID when it is the process that started at START (opened
+ * first, checked second: it then stays that process's); -1 with errno
+ * (ESRCH when it is gone or another process). */
+int pidfd_open_same(pid_t pid, unsigned long long start);
+/* True when the process behind the pidfd FD exited within MS
+ * milliseconds (-1: however long it takes). */
+bool pidfd_wait(int fd, int ms);
 
 /* RFC 3339 with nanoseconds in local time: "2024-05-01T12:00:00.123456789+02:00";
  * "0001-01-01T00:00:00Z" for 0, as Go prints its zero time. */

@@ -7,7 +7,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -15,40 +14,9 @@
 #include <unistd.h>
 
 static int
-pidfd_open_checked(const struct ctr_state *st)
-{
-  int fd = (int) syscall(SYS_pidfd_open, st->pid, 0);
-  if (fd < 0)
-    return -1;
-  /* Opened first, checked second: if the start time still matches, the
-   * pidfd is for the container's process and stays so. */
-  if (!proc_same(st->pid, st->pid_start))
-    {
-      close(fd);
-      errno = ESRCH;
-      return -1;
-    }
-  return fd;
-}
-
-static int
 pidfd_signal(int fd, int sig)
 {
   return (int) syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
-}
-
-/* True when the process behind FD exited within MS milliseconds. */
-static bool
-pidfd_wait(int fd, int ms)
-{
-  struct pollfd p = { .fd = fd, .events = POLLIN };
-  for (;;)
-    {
-      int r = poll(&p, 1, ms);
-      if (r < 0 && errno == EINTR)
-        continue;
-      return r > 0;
-    }
 }
 
 static void
@@ -67,7 +35,7 @@ container_kill(struct container *c, int sig, ctool_error_t *err)
   if (!status_is_live(st.status))
     return ctool_error_set(err, 0, "can only kill running containers. %s is in state %s: container state improper",
                            c->name, ctr_status_name(st.status));
-  int fd = pidfd_open_checked(&st);
+  int fd = pidfd_open_same(st.pid, st.pid_start);
   if (fd < 0)
     return ctool_error_set(err, 0, "container %s is no longer running", c->name);
   int r = pidfd_signal(fd, sig);
@@ -130,7 +98,7 @@ container_stop(struct container *c, int timeout, ctool_error_t *err)
   if (timeout < 0)
     timeout = (int) json_get_int(c->meta, META_STOP_TIMEOUT, 10);
   sig = (int) json_get_int(c->meta, META_STOP_SIGNAL, SIGTERM);
-  fd = pidfd_open_checked(&st);
+  fd = pidfd_open_same(st.pid, st.pid_start);
   if (fd >= 0)
     {
       thaw_if_paused(c, &st);
@@ -191,7 +159,7 @@ container_wait_exit(struct container *c, int *code, ctool_error_t *err)
           *code = st.exit_code;
           return 0;
         }
-      int fd = status_is_live(st.status) ? pidfd_open_checked(&st) : -1;
+      int fd = status_is_live(st.status) ? pidfd_open_same(st.pid, st.pid_start) : -1;
       if (fd >= 0)
         {
           pidfd_wait(fd, 250);
